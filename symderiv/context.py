@@ -1,0 +1,95 @@
+"""What a rule needs to know: the variable, the named quantities, the method, and which indices differ."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+from .definitions import Definition, instances
+
+METHODS = ("auto", "quotient", "reciprocal")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """The variable of differentiation and the facts the planner may use about it."""
+
+    var: sp.Expr
+    definitions: tuple[Definition, ...] = ()
+    method: str = "auto"
+    distinct: frozenset = frozenset()
+    notes: tuple[tuple[sp.Expr, str], ...] = ()
+
+    def at(self, var: sp.Expr) -> Context:
+        """The same facts, differentiating by another variable."""
+        return replace(self, var=var)
+
+    def assuming_distinct(self, a: sp.Symbol, b: sp.Symbol) -> Context:
+        """The same facts, plus a ≠ b."""
+        return replace(self, distinct=self.distinct | {frozenset((a, b))})
+
+    def note_for(self, lhs: sp.Expr) -> str:
+        """The annotation the question attaches to this derivative, if any."""
+        return next((text for key, text in self.notes if key == lhs), "")
+
+    def named(self, expr: sp.Expr) -> dict[sp.Expr, sp.Expr]:
+        """The named quantities occurring in `expr` other than the variable, with their definitions."""
+        return {k: v for k, v in instances(expr, self.definitions).items() if k != self.var}
+
+    def definition_of(self, expr: sp.Expr) -> Definition | None:
+        """The definition whose name `expr` is an instance of."""
+        return next((d for d in self.definitions if d.bind(expr) is not None), None)
+
+    def occurs(self, expr: sp.Expr) -> bool:
+        """Whether the variable occurs literally in `expr` (for x_k: some x_a with a = k, or a ≠ k undecided)."""
+        var = self.var
+        if isinstance(var, sp.Indexed):
+            return any(self._may_equal(node, var) for node in expr.atoms(sp.Indexed))
+        return var in expr.free_symbols or (not var.is_Symbol and expr.has(var))
+
+    def depends(self, expr: sp.Expr) -> bool:
+        """Whether `expr` depends on the variable, literally or through a named quantity."""
+        return _depends(expr, self)
+
+    def ambiguous_indices(self, expr: sp.Expr) -> list[sp.Symbol]:
+        """Free indices a of x_a in `expr` whose relation to the variable's index k is not known."""
+        var = self.var
+        if not isinstance(var, sp.Indexed):
+            return []
+        k = var.indices[0]
+        bound = _bound_symbols(expr)
+        found = []
+        for node in expr.atoms(sp.Indexed) | set().union(*(set(unfold_once(self, expr).atoms(sp.Indexed)),)):
+            if node.base == var.base and node.indices[0] != k and node.indices[0] not in bound:
+                a = node.indices[0]
+                if a.is_Symbol and frozenset((a, k)) not in self.distinct and a not in found:
+                    found.append(a)
+        return found
+
+    def _may_equal(self, node: sp.Indexed, var: sp.Indexed) -> bool:
+        if node.base != var.base:
+            return False
+        a, k = node.indices[0], var.indices[0]
+        if a == k:
+            return True
+        if a.is_Integer and k.is_Integer:
+            return False
+        return frozenset((a, k)) not in self.distinct
+
+
+def unfold_once(ctx: Context, expr: sp.Expr) -> sp.Expr:
+    """`expr` with each named quantity replaced by its definition, one level deep."""
+    found = ctx.named(expr)
+    return expr.xreplace(found) if found else expr
+
+
+def _bound_symbols(expr: sp.Expr) -> set:
+    return {limit[0] for s in expr.atoms(sp.Sum) for limit in s.limits}
+
+
+def _depends(expr: sp.Expr, ctx: Context, depth: int = 0) -> bool:
+    if ctx.occurs(expr):
+        return True
+    if depth > 32:
+        raise RecursionError("named quantities refer to each other in a cycle")
+    return any(_depends(value, ctx, depth + 1) for value in ctx.named(expr).values())

@@ -1,0 +1,82 @@
+"""The data model: a derivation is a calc chain `lhs = e1 = e2 = … = result`, each link justified."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """The verdict on one link: ok is True (holds), False (refuted) or None (undecided)."""
+
+    ok: bool | None
+    method: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """One link `previous = rhs`, justified by `rule`, citing the sub-derivations in `uses`."""
+
+    rule: str
+    rhs: sp.Expr
+    uses: tuple[Derivation, ...] = ()
+    note: str = ""
+    check: Check | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Derivation:
+    """A chain of justified equalities starting at `lhs`; `conditions` are sympy relations it assumes."""
+
+    lhs: sp.Expr
+    steps: tuple[Step, ...]
+    conditions: tuple[sp.Basic, ...] = ()
+
+    @property
+    def result(self) -> sp.Expr:
+        """The last right-hand side (the lhs itself for an empty chain)."""
+        return self.steps[-1].rhs if self.steps else self.lhs
+
+    def links(self) -> Iterator[tuple[sp.Expr, Step]]:
+        """Each step with the expression it starts from."""
+        previous = self.lhs
+        for step in self.steps:
+            yield previous, step
+            previous = step.rhs
+
+    def walk(self) -> Iterator[Derivation]:
+        """This derivation and every cited sub-derivation, depth first."""
+        yield self
+        for step in self.steps:
+            for used in step.uses:
+                yield from used.walk()
+
+    def rules(self) -> list[str]:
+        """The rule ids of every step, sub-derivations included."""
+        return [step.rule for d in self.walk() for step in d.steps]
+
+    def has_unknown(self) -> bool:
+        """Whether some link, here or in a sub-derivation, has no justifying rule."""
+        return "unknown" in self.rules()
+
+    def failures(self) -> list[tuple[Derivation, int, Step]]:
+        """The links whose check is missing, false or undecided, with their position."""
+        return [
+            (d, n, step)
+            for d in self.walk()
+            for n, step in enumerate(d.steps)
+            if step.check is None or step.check.ok is not True or step.rule == "unknown"
+        ]
+
+    @property
+    def verified(self) -> bool:
+        """True when every link of the tree has been checked and holds."""
+        return not self.failures()
+
+    def _repr_latex_(self) -> str:
+        """Jupyter shows a derivation as an aligned chain of equalities."""
+        rows = [sp.latex(self.lhs)] + [rf"&= {sp.latex(s.rhs)} && \text{{{s.rule}}}" for s in self.steps]
+        return r"$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
