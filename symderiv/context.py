@@ -57,12 +57,13 @@ class Context:
         if not isinstance(var, sp.Indexed):
             return []
         k = var.indices[0]
-        bound = _bound_symbols(expr)
+        unfolded = unfold_once(self, expr)
+        bound = _bound_symbols(expr) | _bound_symbols(unfolded)
         found = []
-        for node in expr.atoms(sp.Indexed) | set().union(*(set(unfold_once(self, expr).atoms(sp.Indexed)),)):
-            if node.base == var.base and node.indices[0] != k and node.indices[0] not in bound:
-                a = node.indices[0]
-                if a.is_Symbol and frozenset((a, k)) not in self.distinct and a not in found:
+        for node in expr.atoms(sp.Indexed) | unfolded.atoms(sp.Indexed):
+            a = node.indices[0]
+            if node.base == var.base and a != k and a.is_Symbol and a not in bound and a not in found:
+                if frozenset((a, k)) not in self.distinct:
                     found.append(a)
         return found
 

@@ -34,6 +34,7 @@ class Derivation:
     lhs: sp.Expr
     steps: tuple[Step, ...]
     conditions: tuple[sp.Basic, ...] = ()
+    check: Check | None = None
 
     @property
     def result(self) -> sp.Expr:
@@ -73,8 +74,8 @@ class Derivation:
 
     @property
     def verified(self) -> bool:
-        """True when every link of the tree has been checked and holds."""
-        return not self.failures()
+        """True when every link of the tree has been checked and holds, and so does the whole chain."""
+        return not self.failures() and (self.check is None or self.check.ok is True)
 
     def _repr_latex_(self) -> str:
         """Jupyter shows a derivation as an aligned chain of equalities."""

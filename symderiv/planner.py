@@ -1,0 +1,151 @@
+"""The derivation planner: tries the rules in the order of one strategy table and proves each step."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from . import rules as r
+from .algebra import combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
+from .context import METHODS, Context
+from .definitions import Definition
+from .errors import InputError
+from .steps import Derivation, Step
+
+
+class NamedChain(r.Rule):
+    """Leibniz along named intermediates: ∂f/∂x = ∂f/∂q₁·∂q₁/∂q₂·…·∂q_m/∂x, each factor derived."""
+
+    id, statement = "chain", r.Chain.statement
+
+    def applies(self, f, ctx):
+        return len(self.path(f, ctx)) > 2
+
+    def path(self, f, ctx) -> list[sp.Expr]:
+        """f, q₁, …, x: the single path by which f depends on x through named quantities."""
+        path, body = [f], self.body(f, ctx)
+        while not ctx.occurs(body) and len(path) < 256:
+            dependent = [q for q in ctx.named(body) if ctx.depends(q)]
+            if len(dependent) != 1:
+                return [f]
+            path.append(dependent[0])
+            body = self.body(dependent[0], ctx)
+        return path + [ctx.var]
+
+    @staticmethod
+    def body(q, ctx) -> sp.Expr:
+        """The definition of a named quantity, or the expression itself."""
+        definition = ctx.definition_of(q)
+        return definition.expr.xreplace(definition.bind(q)) if definition else q
+
+    def steps(self, f, ctx, planner):
+        path = self.path(f, ctx)
+        factors = [planner.derive(a, ctx.at(b)) for a, b in zip(path, path[1:])]
+        leibniz = r.product(*[factor.lhs for factor in factors])
+        return (
+            Step(rule=self.id, rhs=leibniz),
+            Step(rule=self.id, rhs=r.product(*[factor.result for factor in factors]), uses=tuple(factors)),
+        )
+
+
+class Unfold(r.Rule):
+    """A named quantity is replaced by its definition, differentiated, then folded back."""
+
+    id, statement = "definition", r"q := \text{its definition}"
+
+    def applies(self, f, ctx):
+        return any(ctx.depends(q) for q in ctx.named(f))
+
+    def steps(self, f, ctx, planner):
+        names = {q: value for q, value in ctx.named(f).items() if ctx.depends(q)}
+        unfolded = f.xreplace(names)
+        inner = planner.derive(unfolded, ctx)
+        steps = (Step(rule=self.id, rhs=r.d(unfolded, ctx.var)),) + inner.steps
+        for definition in dict.fromkeys(ctx.definition_of(q) for q in names):
+            steps += fold_steps(steps[-1].rhs, definition)
+        return steps + tidy_step(steps[-1].rhs)
+
+
+STRATEGY: tuple[r.Rule, ...] = (
+    r.Constant(), r.Identity(), NamedChain(), Unfold(), r.Sum(),
+    r.Reciprocal(), r.Quotient(), r.ConstantMultiple(), r.Product(), r.Power(),
+    r.Exp(), r.Log(), r.Sigmoid(), r.Tanh(), r.Relu(), r.Trig(), r.Chain(),
+    r.IndexSum(), r.Linearity(), r.Unknown(),
+)
+EXTRA_RULES = (r.Kronecker,)
+UNTIDIED = {"constant", "identity", "unknown", "definition", "exp", "log", "power", "kronecker"}
+
+
+class Planner:
+    """Derives ∂f/∂x by the first rule of the strategy table that applies, recursively."""
+
+    def __init__(self, strategy: tuple[r.Rule, ...] = STRATEGY):
+        self.strategy = strategy
+
+    def derive(self, f: sp.Expr, ctx: Context) -> Derivation:
+        """The derivation of ∂f/∂x, tidied when the rule's output has a shorter form."""
+        rule = next(rule for rule in self.strategy if rule.applies(f, ctx))
+        steps = rule.steps(f, ctx, self)
+        if steps[-1].rule not in UNTIDIED:
+            steps += tidy_step(steps[-1].rhs)
+        lhs = r.d(f, ctx.var)
+        note = ctx.note_for(lhs)
+        if note:
+            steps = steps[:-1] + (Step(rule=steps[-1].rule, rhs=steps[-1].rhs, uses=steps[-1].uses, note=note),)
+        return Derivation(lhs=lhs, steps=steps)
+
+
+def context(var, *, definitions=(), method="auto", distinct=(), notes=()) -> Context:
+    """A planner context, with the method checked."""
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}.")
+    pairs = frozenset(frozenset(pair) for pair in distinct)
+    return Context(var=var, definitions=tuple(definitions), method=method, distinct=pairs, notes=tuple(notes))
+
+
+def derive(expr: sp.Expr, var: sp.Expr, **options) -> Derivation:
+    """∂expr/∂var, split into cases where an index may or may not equal the variable's."""
+    ctx = context(var, **options)
+    ambiguous = ctx.ambiguous_indices(expr)
+    derivation = derive_by_cases(expr, ctx, ambiguous[0]) if ambiguous else Planner().derive(expr, ctx)
+    return with_conditions(derivation)
+
+
+def with_conditions(derivation: Derivation, extra: tuple = ()) -> Derivation:
+    """The derivation with its result's singular points (and `extra`) recorded as conditions."""
+    found = tuple(dict.fromkeys(derivation.conditions + extra + singular_conditions(derivation.result)))
+    return Derivation(lhs=derivation.lhs, steps=derivation.steps, conditions=found)
+
+
+def derive_by_cases(expr: sp.Expr, ctx: Context, a: sp.Symbol) -> Derivation:
+    """∂f/∂x_k for the cases k = a and k ≠ a, then both in one formula with δ_ak."""
+    k = ctx.var.indices[0]
+    planner = Planner()
+    equal = with_conditions(planner.derive(expr, ctx.at(ctx.var.base[a])), (sp.Eq(k, a),))
+    different = with_conditions(planner.derive(expr, ctx.assuming_distinct(a, k)), (sp.Ne(k, a),))
+    cases = sp.Piecewise((equal.result, sp.Eq(k, a)), (different.result, True))
+    steps = (
+        Step(rule="case-split", rhs=cases, uses=(equal, different)),
+        Step(rule="algebra", rhs=combine_cases(equal.result, different.result, a, k)),
+    )
+    return Derivation(lhs=r.d(expr, ctx.var), steps=steps)
+
+
+def derive_jacobian_entry(expr: sp.Expr, var: sp.Indexed, row: sp.Symbol, vectors: dict, **options) -> Derivation:
+    """Entry (row, k) of a Jacobian by cases, then the whole matrix read off as diag(·) and outer products."""
+    entry = derive(expr, var, **options)
+    matrix = matrix_form(entry.result, row, var.indices[0], vectors)
+    if matrix is None:
+        return entry
+    step = Step(rule="algebra", rhs=MatrixElement(matrix, row, var.indices[0]))
+    return Derivation(lhs=entry.lhs, steps=entry.steps + (step,), conditions=entry.conditions)
+
+
+def rule_statements() -> dict[str, str]:
+    """Each rule id with its statement in LaTeX."""
+    table = {rule.id: rule.statement for rule in reversed(STRATEGY + tuple(c() for c in EXTRA_RULES))}
+    table["case-split"] = r"f = \begin{cases} f_{=} & k = i \\ f_{\neq} & k \neq i \end{cases}"
+    table["algebra"] = r"\text{factor, expand or cancel}"
+    return table
+
+
+__all__ = ["Definition", "Planner", "STRATEGY", "derive", "derive_by_cases", "derive_jacobian_entry"]
