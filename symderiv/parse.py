@@ -5,6 +5,7 @@ import ast
 import difflib
 import keyword
 import math
+import operator
 import re
 import warnings
 
@@ -17,44 +18,39 @@ from .functions import relu, sigmoid, softmax_component
 MAX_LENGTH = 5000  # characters of input
 MAX_NODES = 3000  # expression nodes in the syntax tree
 MAX_DEPTH = 60  # nesting of brackets, and of operators (a chain a+b+c counts once)
-MAX_LITERAL_DIGITS = 50  # digits of a number literal, and the size of its e-exponent
-MAX_EXPONENT = 1000  # numerator and denominator of a numeric exponent
-MAX_NUMBER_DIGITS = 200  # digits of any number the expression computes, such as 2**600
+MAX_DIGITS = 100  # digits of any number, typed (with its e-exponent) or computed (2**300)
+MAX_EXPONENT = 1000  # numerator and denominator of any numeric exponent
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
              "tan": sp.tan, "tanh": sp.tanh, "sigmoid": sigmoid, "relu": relu, "abs": sp.Abs, "Abs": sp.Abs}
 SPECIAL = {"Sum": "_sum", "KroneckerDelta": "_delta", "softmax": "_softmax"}
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
-RESERVED = set(FUNCTIONS) | set(SPECIAL) | set(CONSTANTS)
-DUMMIES = ("j", "m", "n", "l")  # the summation index of softmax: the first one the text does not use
+RESERVED = set(FUNCTIONS) | set(SPECIAL) | set(CONSTANTS) | {"N"}
+DUMMIES = ("j", "m", "n", "l")  # softmax sums over the first of these that the text does not use
 
-_FORBIDDEN = {
-    ast.Attribute: "attribute access is not allowed", ast.Lambda: "lambda is not allowed",
-    ast.JoinedStr: "f-strings are not allowed", ast.FormattedValue: "f-strings are not allowed",
-    ast.Compare: "comparisons are not allowed", ast.BoolOp: "'and' and 'or' are not allowed",
-    ast.IfExp: "conditional expressions are not allowed", ast.NamedExpr: "assignments are not allowed",
-    ast.List: "lists are not allowed", ast.Tuple: "tuples are not allowed here", ast.Set: "sets are not allowed",
-    ast.Dict: "dicts are not allowed", ast.ListComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed", ast.DictComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "generators are not allowed", ast.Starred: "'*' arguments are not allowed",
-    ast.Slice: "slices are not allowed", ast.Await: "await is not allowed",
-    ast.Yield: "yield is not allowed", ast.YieldFrom: "yield is not allowed",
-}
-_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.BitXor: "^",
-              ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+_FORBIDDEN = dict(  # node type -> what the error says is not allowed
+    Attribute="attribute access is", Lambda="lambda is", JoinedStr="f-strings are", FormattedValue="f-strings are",
+    Compare="comparisons are", BoolOp="'and' and 'or' are", IfExp="conditional expressions are",
+    NamedExpr="assignments are", List="lists are", Tuple="tuples are", Set="sets are", Dict="dicts are",
+    ListComp="comprehensions are", SetComp="comprehensions are", DictComp="comprehensions are",
+    GeneratorExp="generators are", Starred="'*' arguments are", Slice="slices are", Await="'await' is",
+    Yield="'yield' is", YieldFrom="'yield' is")
+_OPERATORS = {ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
               ast.BitOr: "|", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not"}
-_FAMILY = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*", ast.Div: "*"}
+_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}  # of indices
+_FAMILY = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*", ast.Div: "*"}  # operators that chain: a+b-c, a*b/c
 _SYNTAX = [  # Python's SyntaxError message -> ours
-    (re.compile(r"'(.)' was never closed"), lambda m: f"'{m[1]}' is never closed"),
-    (re.compile(r"unmatched '(.)'"), lambda m: f"unmatched '{m[1]}'"),
-    (re.compile(r"unterminated|EOL|EOF"), lambda m: "strings are not allowed"),
-    (re.compile(r"literal|leading zeros|Exceeds the limit"), lambda m: "invalid number"),
-    (re.compile(r"'else'"), lambda m: "conditional expressions are not allowed"),
+    (re.compile(r"'(.)' was never closed"), "'{}' is never closed"),
+    (re.compile(r"unmatched '(.)'"), "unmatched '{}'"),
+    (re.compile(r"unterminated"), "strings are not allowed"),
+    (re.compile(r"literal|leading zeros|Exceeds the limit"), "invalid number"),
+    (re.compile(r"'else'"), "conditional expressions are not allowed"),
 ]
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\*\*|//|[<>=!]=|\S")
 _DECIMAL = re.compile(r"([\d_]*)(?:\.([\d_]*))?(?:[eE]([+-]?[\d_]+))?\Z")
 _EQUATION = re.compile(r"\s*(\w+)\s*=(?!=)")
 _UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+_SPACE = " \t\r\n"
 
 
 def parse_expr(text: str) -> sp.Expr:
@@ -69,9 +65,9 @@ def parse_equation(text: str) -> tuple[str, sp.Expr]:
     if not match:
         raise ParseError("expected 'NAME = EXPR'", column=1, token=text.strip()[:40] or None)
     name, column = match[1], match.start(1) + 1
-    if not symbols.NAME_PATTERN.match(name) or name in RESERVED or name == "N":
-        raise ParseError(f"{name!r} cannot be defined: use a name of letters, digits and _, starting with a letter, "
-                         "that is not a function or constant", column=column, token=name)
+    if not symbols.NAME_PATTERN.match(name) or name in RESERVED:
+        raise ParseError(f"{name!r} cannot be defined: use letters, digits and _, starting with a letter, "
+                         "and not the name of a function or constant", column=column, token=name)
     parser = _Parser(text, start=match.end())
     expr = parser.parse()
     if name in parser.names:
@@ -80,62 +76,70 @@ def parse_equation(text: str) -> tuple[str, sp.Expr]:
 
 
 def _check_text(text: str) -> None:
-    """Input must be a string of printable ASCII (plus tabs and newlines), at most MAX_LENGTH long."""
+    """Input is a string of printable ASCII, tabs and newlines, at most MAX_LENGTH long."""
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ParseError(f"input is too long: {len(text)} characters (at most {MAX_LENGTH})", column=MAX_LENGTH + 1)
     bad = re.search(r"[^\x20-\x7e\t\r\n]", text)
     if bad:
-        raise ParseError(f"character {bad[0]!r} is not allowed: use ASCII, e.g. - * sigmoid",
-                         column=bad.start() + 1, token=bad[0])
+        raise ParseError(f"character {bad[0]!r} is not allowed (write ASCII: - for minus, * for times, "
+                         "sigmoid for the Greek sigma)", column=bad.start() + 1, token=bad[0])
+
+
+def _is_name(node: ast.AST, *excluded: str) -> bool:
+    """Whether `node` is a plain name of the grammar, other than the excluded ones."""
+    return isinstance(node, ast.Name) and bool(symbols.NAME_PATTERN.match(node.id)) and node.id not in excluded
+
+
+def _digits(number: sp.Rational) -> float:
+    """About how many decimal digits a rational number's numerator and denominator have together."""
+    return (math.log10(abs(number.p)) if number.p else 0) + math.log10(number.q)
 
 
 class _Parser:
-    """One parse of one text: the AST walk, the caps, and where each error points."""
+    """One parse of one text: the caps, the AST walk, and the column each error points at."""
 
     def __init__(self, text: str, start: int = 0):
         _check_text(text)
         self.text = text
-        self.base = start + len(text[start:]) - len(text[start:].lstrip())
-        body = text[self.base:]
-        self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", body)]
-        self.names: set[str] = set()
-        self.index_names: set[str] = set()
-        self.vector_names: set[str] = set()
+        self.base = len(text) - len(text[start:].lstrip())  # where the expression starts
+        self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text[self.base:])]
+        self.names, self.index_names, self.vector_names = set(), set(), set()
 
     def parse(self) -> sp.Expr:
         body = self.text[self.base:]
         if not body.strip():
             raise ParseError("empty expression", column=len(self.text) + 1)
-        self._check_brackets(body)
+        depth = 0
+        for offset, char in enumerate(body):
+            depth += (char in "([{") - (char in ")]}")
+            if depth > MAX_DEPTH:
+                raise ParseError(f"brackets are nested too deeply (at most {MAX_DEPTH})",
+                                 column=self.base + offset + 1, token=char)
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+                warnings.simplefilter("ignore")  # SyntaxWarning for 2(x) and the like
                 tree = ast.parse(body, mode="eval")
         except SyntaxError as err:
             raise self._syntax_error(err) from None
         except (RecursionError, MemoryError, ValueError):
             raise ParseError("expression is nested too deeply", column=self.base + 1) from None
         self._survey(tree.body)
-        self.dummy = symbols.index(next(d for d in DUMMIES + tuple(f"j{k}" for k in range(len(self.names) + 1))
+        self.dummy = symbols.index(next(d for d in (*DUMMIES, *(f"j{k}" for k in range(len(self.names) + 1)))
                                         if d not in self.names))
         return self.visit(tree.body)
 
     # --- where: columns, tokens and errors --------------------------------------------------------
-    def _offset(self, lineno: int, col: int) -> int:
-        return self.base + self.lines[lineno - 1] + col
-
     def _span(self, node: ast.AST) -> tuple[int, int]:
-        return self._offset(node.lineno, node.col_offset), self._offset(node.end_lineno, node.end_col_offset)
+        return (self.base + self.lines[node.lineno - 1] + node.col_offset,
+                self.base + self.lines[node.end_lineno - 1] + node.end_col_offset)
 
-    def _fail(self, message: str, node: ast.AST | None = None, *, at: int | None = None, token: str | None = None):
-        if node is not None:
-            start, end = self._span(node)
-            at = start if at is None else at
-            token = token or self.text[start:end]
-        token = token if token is None or len(token) <= 40 else token[:37] + "..."
-        return ParseError(message, column=None if at is None else at + 1, token=token)
+    def _fail(self, message: str, node: ast.AST, *, at: int | None = None, token: str | None = None) -> ParseError:
+        start, end = self._span(node)
+        token = token or self.text[start:end]
+        return ParseError(message, column=(start if at is None else at) + 1,
+                          token=token if len(token) <= 40 else token[:37] + "...")
 
     def _skip(self, position: int, chars: str, step: int = 1) -> int:
         while 0 <= position < len(self.text) and self.text[position] in chars:
@@ -144,32 +148,20 @@ class _Parser:
 
     def _syntax_error(self, err: SyntaxError) -> ParseError:
         end = len(self.text.rstrip())
-        at = self._offset(err.lineno, err.offset - 1) if err.offset and 1 <= (err.lineno or 0) <= len(self.lines) else end
-        at = self._skip(at, " \t\r\n")
+        known = err.offset and 1 <= (err.lineno or 0) <= len(self.lines)
+        at = self._skip(self.base + self.lines[err.lineno - 1] + err.offset - 1 if known else end, _SPACE)
         if at >= end:
             return ParseError("unexpected end of input", column=end + 1)
-        token = _TOKEN.match(self.text, at)[0]
-        for pattern, message in _SYNTAX:
-            if pattern.search(err.msg):
-                return ParseError(message(pattern.search(err.msg)), column=at + 1, token=token)
-        if keyword.iskeyword(token):
-            return ParseError(f"{token!r} is a reserved word", column=at + 1, token=token)
-        before = self.text[:at].rstrip()[-1:]
-        if (before.isalnum() or before in "_)]") and (token[0].isalnum() or token in "(_"):
-            return ParseError("missing operator (write * for a product)", column=at + 1, token=token)
-        return ParseError(f"unexpected {token!r}", column=at + 1, token=token)
+        token, before = _TOKEN.match(self.text, at)[0], self.text[:at].rstrip()[-1:]
+        found = [message.format(*match.groups()) for pattern, message in _SYNTAX if (match := pattern.search(err.msg))]
+        found += [f"{token!r} is a reserved word"] * keyword.iskeyword(token)
+        found += ["missing operator (write * for a product)"] * (
+            (before.isalnum() or before in "_)]") and (token[0].isalnum() or token in "(_"))
+        return ParseError((found or [f"unexpected {token!r}"])[0], column=at + 1, token=token)
 
-    # --- caps and roles, before anything is built ------------------------------------------------
-    def _check_brackets(self, body: str) -> None:
-        depth = 0
-        for offset, char in enumerate(body):
-            depth += (char in "([{") - (char in ")]}")
-            if depth > MAX_DEPTH:
-                raise ParseError(f"brackets are nested too deeply (at most {MAX_DEPTH})",
-                                 column=self.base + offset + 1, token=char)
-
+    # --- before building: caps, and the role of each name ----------------------------------------
     def _survey(self, root: ast.expr) -> None:
-        """Count nodes and depth (a chain a+b+c counts once); find the names used as indices and vectors."""
+        """Count nodes and depth (a chain a+b-c counts once); find the names used as indices and vectors."""
         count, stack = 0, [(root, 1)]
         while stack:
             node, depth = stack.pop()
@@ -191,7 +183,7 @@ class _Parser:
 
     @staticmethod
     def _roles(node: ast.AST) -> tuple[list[ast.AST], ast.AST | None]:
-        """The subtrees of `node` in index position, and the node in vector position."""
+        """The subtrees of `node` in index position, and its subtree in vector position."""
         if isinstance(node, ast.Subscript):
             return [node.slice], node.value
         name = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
@@ -203,51 +195,54 @@ class _Parser:
 
     # --- the walk --------------------------------------------------------------------------------
     def visit(self, node: ast.AST) -> sp.Expr:
-        handler = _HANDLERS.get(type(node))
+        handler, symbol = _HANDLERS.get(type(node)), _OPERATORS.get(type(getattr(node, "op", None)))
         if handler is None:
             raise self._forbidden(node)
+        if symbol:
+            at = self._operator_at(node) if isinstance(node, ast.BinOp) else None
+            raise self._fail(f"operator {symbol!r} is not allowed", node, at=at, token=symbol)
         try:
             value = getattr(self, handler)(node)
         except (TypeError, ValueError, ArithmeticError, NotImplementedError) as err:
             raise self._fail(f"cannot build this expression ({err})", node) from None
-        if isinstance(node, (ast.Call, ast.BinOp)) and value.has(*_UNDEFINED):
-            raise self._fail("the expression is undefined here (division by zero?)", node)
-        if isinstance(node, (ast.Call, ast.BinOp)) and value.has(sp.I):
-            raise self._fail("the expression is not a real number here", node)
-        if max((_digits(a) for a in (value, *value.args) if a.is_Rational), default=0) > MAX_NUMBER_DIGITS:
-            raise self._fail(f"a number here has more than {MAX_NUMBER_DIGITS} digits", node)
+        if isinstance(node, (ast.Call, ast.BinOp)) and value.has(*_UNDEFINED, sp.I):
+            problem = "not a real number" if value.has(sp.I) else "undefined (division by zero?)"
+            raise self._fail(f"the expression is {problem} here", node)
+        for part in (value, *value.args):
+            if part.is_Rational and _digits(part) > MAX_DIGITS:
+                raise self._fail(f"a number here has more than {MAX_DIGITS} digits", node)
+            if part.is_Pow and part.exp.is_Rational and max(abs(part.exp.p), part.exp.q) > MAX_EXPONENT:
+                raise self._fail(f"exponent {part.exp} is too large (at most {MAX_EXPONENT})", node)
         return value
 
     def _forbidden(self, node: ast.AST) -> ParseError:
-        if isinstance(node, ast.Attribute):
-            while isinstance(node.value, ast.Attribute):
-                node = node.value
-            return self._fail(_FORBIDDEN[ast.Attribute], node, at=self._skip(self._span(node.value)[1], " \t)"))
-        return self._fail(_FORBIDDEN.get(type(node), f"{type(node).__name__} is not allowed"), node)
+        what = _FORBIDDEN.get(type(node).__name__, f"{type(node).__name__} is") + " not allowed"
+        if not isinstance(node, ast.Attribute):
+            return self._fail(what, node)
+        while isinstance(node.value, ast.Attribute):
+            node = node.value
+        return self._fail(what, node, at=self._skip(self._span(node.value)[1], _SPACE + ")"))
 
     def _constant(self, node: ast.Constant) -> sp.Expr:
         value = node.value
-        if isinstance(value, bool) or value is None or value is ...:
-            raise self._fail(f"{value!r} is not allowed", node)
-        if isinstance(value, (str, bytes)):
-            raise self._fail("strings are not allowed", node)
-        if isinstance(value, complex):
-            raise self._fail("imaginary numbers are not allowed", node)
-        if isinstance(value, int):
-            if abs(value) >= 10**MAX_LITERAL_DIGITS:
-                raise self._fail(f"number literal has more than {MAX_LITERAL_DIGITS} digits", node)
-            return sp.Integer(value)
-        start, end = self._span(node)
-        whole, fraction, exponent = _DECIMAL.match(self.text[start:end].replace("_", "")).groups()
-        digits, exponent = (whole or "") + (fraction or ""), int(exponent or 0)
-        if len(digits.lstrip("0")) > MAX_LITERAL_DIGITS or abs(exponent) > MAX_LITERAL_DIGITS:
-            raise self._fail(f"number literal is too large (at most {MAX_LITERAL_DIGITS} digits)", node)
-        return sp.Rational(int(digits or 0), 10 ** len(fraction or "")) * sp.Integer(10) ** exponent
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            kind = {str: "strings are", bytes: "strings are", complex: "imaginary numbers are"}
+            raise self._fail(kind.get(type(value), f"{value!r} is") + " not allowed", node)
+        if isinstance(value, float):  # exact: 0.1 is 1/10, from the text rather than the binary float
+            start, end = self._span(node)
+            whole, fraction, exponent = _DECIMAL.match(self.text[start:end].replace("_", "")).groups()
+            if len(whole + (fraction or "")) > MAX_DIGITS or abs(int(exponent or 0)) > MAX_DIGITS:
+                raise self._fail(f"number literal is too long (at most {MAX_DIGITS} digits)", node)
+            number = sp.Rational(int(whole + (fraction or "") or 0), 10 ** len(fraction or ""))
+            return number * sp.Integer(10) ** int(exponent or 0)
+        if value.bit_length() > 4 * MAX_DIGITS or _digits(sp.Integer(value)) > MAX_DIGITS:
+            raise self._fail(f"number literal has more than {MAX_DIGITS} digits", node)
+        return sp.Integer(value)
 
     def _name(self, node: ast.Name) -> sp.Expr:
         name = self._checked(node)
-        if name in CONSTANTS:
-            return CONSTANTS[name]
+        if name in CONSTANTS or name == "N":
+            return CONSTANTS.get(name, symbols.N)
         if name in RESERVED:
             raise self._fail(f"{name!r} is a function: write {name}(...)", node)
         if name in self.vector_names:
@@ -260,133 +255,113 @@ class _Parser:
         return node.id
 
     def _unary(self, node: ast.UnaryOp) -> sp.Expr:
-        if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise self._fail(f"operator {_OPERATORS[type(node.op)]!r} is not allowed", node,
-                             token=_OPERATORS[type(node.op)])
         value = self.visit(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
 
     def _binop(self, node: ast.BinOp) -> sp.Expr:
         family = _FAMILY.get(type(node.op))
-        if family is None and not isinstance(node.op, (ast.Pow, ast.BitXor)):
-            symbol = _OPERATORS[type(node.op)]
-            raise self._fail(f"operator {symbol!r} is not allowed", node, at=self._operator_at(node), token=symbol)
         if family is None:
             return self._power(node)
-        chain = []
-        while isinstance(node, ast.BinOp) and _FAMILY.get(type(node.op)) == family:
-            chain.append((node.op, node.right))
-            node = node.left
-        terms = [self.visit(node)]
+        chain, first = [], node
+        while isinstance(first, ast.BinOp) and _FAMILY.get(type(first.op)) == family:
+            chain.append((first.op, first.right))
+            first = first.left
+        terms = [self.visit(first)]
         for op, right in reversed(chain):
             value = self.visit(right)
             if isinstance(op, ast.Div) and value == 0:
                 raise self._fail("division by zero", right)
             terms.append(-value if isinstance(op, ast.Sub) else 1 / value if isinstance(op, ast.Div) else value)
-        if family == "+":
-            return sp.Add(*terms)
-        if sum(_digits(t.as_coeff_Mul()[0]) for t in terms) > MAX_NUMBER_DIGITS:
-            raise self._fail(f"this product has more than {MAX_NUMBER_DIGITS} digits", node)
-        return sp.Mul(*terms)
+        if family == "*" and sum(_digits(term.as_coeff_Mul()[0]) for term in terms) > MAX_DIGITS:
+            raise self._fail(f"this product has more than {MAX_DIGITS} digits", node)
+        return sp.Add(*terms) if family == "+" else sp.Mul(*terms)
 
     def _power(self, node: ast.BinOp) -> sp.Expr:
+        """a**b and a^b; the exponent and the size of a numeric result are checked before sympy sees them."""
         if isinstance(node.op, ast.BitXor) and not (self._atomic(node.left) and self._atomic(node.right, True)):
             raise self._fail("'^' needs parentheses here, or write '**' ('^' binds more loosely than + - * / "
-                        "and unary minus)", node, at=self._operator_at(node), token="^")
+                             "and unary minus)", node, at=self._operator_at(node), token="^")
         base, exponent = self.visit(node.left), self.visit(node.right)
         if exponent.is_Rational and max(abs(exponent.p), exponent.q) > MAX_EXPONENT:
             raise self._fail(f"exponent {exponent} is too large (at most {MAX_EXPONENT})", node.right)
-        if exponent.is_Rational and abs(exponent) * sum(map(_digits, base.atoms(sp.Rational))) > MAX_NUMBER_DIGITS:
-            raise self._fail(f"this power has more than {MAX_NUMBER_DIGITS} digits", node)
+        if exponent.is_Rational and abs(exponent) * sum(map(_digits, base.atoms(sp.Rational))) > MAX_DIGITS:
+            raise self._fail(f"this power has more than {MAX_DIGITS} digits", node)
         return sp.Pow(base, exponent)
 
     def _atomic(self, node: ast.expr, right: bool = False) -> bool:
-        """An operand of ^ whose grouping Python and mathematics agree on."""
+        """An operand of ^ that Python groups as mathematics does: x^2, (a+b)^2, x^-2; not -x^2 or x^2+1."""
         if isinstance(node, (ast.Name, ast.Constant, ast.Call, ast.Subscript)):
             return True
         start, end = self._span(node)
-        before, after = self._skip(start - 1, " \t\r\n", -1), self._skip(end, " \t\r\n")
+        before, after = self._skip(start - 1, _SPACE, -1), self._skip(end, _SPACE)
         if before >= self.base and self.text[before] == "(" and self.text[after:after + 1] == ")":
             return True
         return right and (isinstance(node, ast.UnaryOp) and self._atomic(node.operand, True)
                           or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow))
 
     def _operator_at(self, node: ast.BinOp) -> int:
-        return self._skip(self._span(node.left)[1], " \t\r\n)")
+        return self._skip(self._span(node.left)[1], _SPACE + ")")
 
     def _call(self, node: ast.Call) -> sp.Expr:
         if not isinstance(node.func, ast.Name):
             self.visit(node.func)
-            raise self._fail("only named functions can be called", node.func)
+            raise self._fail("only named functions can be called (write * for a product)", node.func)
         name = self._checked(node.func)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self._forbidden(arg)
         if node.keywords:
             raise self._fail("keyword arguments are not allowed", node.keywords[0])
-        if name in SPECIAL:
-            return getattr(self, SPECIAL[name])(node)
-        if name not in FUNCTIONS:
+        if name not in FUNCTIONS and name not in SPECIAL:
             close = difflib.get_close_matches(name, [*FUNCTIONS, *SPECIAL], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; for a product write {name}*(...)"
             raise self._fail(f"unknown function {name!r}{hint}", node.func)
-        self._arity(node, 1)
+        count, at_least = (2, name == "Sum") if name in SPECIAL else (1, False)
+        if len(node.args) < count or (len(node.args) > count and not at_least):
+            raise self._fail(f"{name}() takes {'at least ' * at_least}{count} argument{'s' * (count > 1)}, "
+                             f"got {len(node.args)}", node.func)
+        if name in SPECIAL:
+            return getattr(self, SPECIAL[name])(node)
         return FUNCTIONS[name](self.visit(node.args[0]))
 
-    def _arity(self, node: ast.Call, count: int, at_least: bool = False) -> None:
-        if len(node.args) < count or (len(node.args) > count and not at_least):
-            plural = "s" if count > 1 else ""
-            raise self._fail(f"{node.func.id}() takes {'at least ' * at_least}{count} argument{plural}, "
-                             f"got {len(node.args)}", node.func)
-
     def _sum(self, node: ast.Call) -> sp.Expr:
-        self._arity(node, 2, at_least=True)
-        limits = []
+        """Sum(f, (j, a, b), ...): j a name other than N, a and b indices."""
+        body = self.visit(node.args[0])
         for limit in node.args[1:]:
-            if not (isinstance(limit, ast.Tuple) and len(limit.elts) == 3 and isinstance(limit.elts[0], ast.Name)
-                    and limit.elts[0].id != "N"):
+            if not (isinstance(limit, ast.Tuple) and len(limit.elts) == 3 and _is_name(limit.elts[0], "N")):
                 raise self._fail("Sum limits must be written (j, 1, N), with a name j other than N", limit)
-            limits.append(tuple(self._index(e) for e in limit.elts))
-        return sp.Sum(self.visit(node.args[0]), *limits)
+        return sp.Sum(body, *(tuple(map(self._index, limit.elts)) for limit in node.args[1:]))
 
     def _delta(self, node: ast.Call) -> sp.Expr:
-        self._arity(node, 2)
-        return sp.KroneckerDelta(*(self._index(arg) for arg in node.args))
+        return sp.KroneckerDelta(*map(self._index, node.args))
 
     def _softmax(self, node: ast.Call) -> sp.Expr:
-        self._arity(node, 2)
+        """softmax(x, i) is e^{x_i} / Sum(e^{x_j}, (j, 1, N)), with a dummy j that the text does not use."""
         vector, i = node.args
-        if not isinstance(vector, ast.Name) or self._checked(vector) in RESERVED | {"N"}:
+        if not _is_name(vector, *RESERVED):
             raise self._fail("softmax takes a vector name and an index, as in softmax(x, i)", vector)
         return softmax_component(symbols.vector(vector.id), self._index(i), symbols.N, self.dummy)
 
     def _subscript(self, node: ast.Subscript) -> sp.Expr:
-        if not isinstance(node.value, ast.Name):
+        if not _is_name(node.value, *RESERVED):
             raise self._fail("only a vector name can be subscripted, as in x[i]", node.value)
-        if self._checked(node.value) in RESERVED | {"N"}:
-            raise self._fail(f"{node.value.id!r} is not a vector", node.value)
         if isinstance(node.slice, (ast.Slice, ast.Tuple)):
             raise self._fail("a vector takes one index, as in x[i]", node.slice)
         return symbols.vector(node.value.id)[self._index(node.slice)]
 
     def _index(self, node: ast.expr) -> sp.Expr:
         """An index is a name, an integer, or +, - and * of indices, as in i+1."""
-        if isinstance(node, ast.Name) and self._checked(node) not in RESERVED and node.id not in self.vector_names:
+        if isinstance(node, ast.Name):
+            if self._checked(node) in RESERVED - {"N"} or node.id in self.vector_names:
+                raise self._fail(f"{node.id!r} cannot be an index", node)
             return symbols.index(node.id)
         if isinstance(node, ast.Constant) and type(node.value) is int:
             return self._constant(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             return -self._index(node.operand) if isinstance(node.op, ast.USub) else self._index(node.operand)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult)):
-            left, right = self._index(node.left), self._index(node.right)
-            return left + right if isinstance(node.op, ast.Add) else left - right if isinstance(
-                node.op, ast.Sub) else left * right
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            return _ARITHMETIC[type(node.op)](self._index(node.left), self._index(node.right))
         raise self._fail("an index must be a name, an integer, or a sum such as i+1", node)
-
-
-def _digits(number: sp.Rational) -> float:
-    """About how many decimal digits a rational number's numerator and denominator have."""
-    return (math.log10(abs(number.p)) if number.p else 0) + math.log10(number.q)
 
 
 _HANDLERS = {ast.Constant: "_constant", ast.Name: "_name", ast.UnaryOp: "_unary", ast.BinOp: "_binop",
