@@ -262,19 +262,42 @@ class _Parser:
         family = _FAMILY.get(type(node.op))
         if family is None:
             return self._power(node)
-        chain, first = [], node
-        while isinstance(first, ast.BinOp) and _FAMILY.get(type(first.op)) == family:
-            chain.append((first.op, first.right))
-            first = first.left
-        terms = [self.visit(first)]
-        for op, right in reversed(chain):
-            value = self.visit(right)
-            if isinstance(op, ast.Div) and value == 0:
-                raise self._fail("division by zero", right)
-            terms.append(-value if isinstance(op, ast.Sub) else 1 / value if isinstance(op, ast.Div) else value)
+        terms = []
+        for operand, inverse in (self._factors(node) if family == "*" else self._terms(node)):
+            sign, inner = 1, operand
+            while family == "*" and isinstance(inner, ast.UnaryOp) and type(inner.op) in (ast.USub, ast.UAdd):
+                sign, inner = sign * (-1 if isinstance(inner.op, ast.USub) else 1), inner.operand
+            value = self.visit(inner)
+            if family == "*" and inverse and value == 0:
+                raise self._fail("division by zero", operand)
+            terms += [sp.S.NegativeOne] * (sign < 0)
+            terms.append(-value if inverse and family == "+" else 1 / value if inverse else value)
         if family == "*" and sum(_digits(term.as_coeff_Mul()[0]) for term in terms) > MAX_DIGITS:
             raise self._fail(f"this product has more than {MAX_DIGITS} digits", node)
         return sp.Add(*terms) if family == "+" else sp.Mul(*terms)
+
+    @staticmethod
+    def _terms(node: ast.BinOp) -> list[tuple[ast.expr, bool]]:
+        """The terms of a chain a + b - c, each with whether it is subtracted."""
+        terms = []
+        while isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub):
+            terms.append((node.right, isinstance(node.op, ast.Sub)))
+            node = node.left
+        return [(node, False), *reversed(terms)]
+
+    @staticmethod
+    def _factors(node: ast.BinOp) -> list[tuple[ast.expr, bool]]:
+        """The factors of a chain a * b / c, and of any product in a denominator, each with whether it divides.
+
+        -a/(2*b) is read as the product of -1, a, 1/2 and 1/b, exactly as sympy prints that product."""
+        factors, stack = [], [(node, False, True)]
+        while stack:
+            node, inverse, spine = stack.pop()
+            if isinstance(node, ast.BinOp) and type(node.op) in (ast.Mult, ast.Div) and (spine or inverse):
+                stack += [(node.right, inverse != isinstance(node.op, ast.Div), False), (node.left, inverse, spine)]
+            else:
+                factors.append((node, inverse))
+        return factors
 
     def _power(self, node: ast.BinOp) -> sp.Expr:
         """a**b and a^b; the exponent and the size of a numeric result are checked before sympy sees them."""

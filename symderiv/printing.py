@@ -108,6 +108,10 @@ class _TextbookRules:
             text += show(n, factor)
         return text
 
+    def _print_Idx(self, expr):
+        """An index prints as its label, without its range."""
+        return self._print(expr.label)
+
     def _print_Indexed(self, expr):
         """x[i] → x_i, sigma[i] → σ_i."""
         return self._subscripted(self._print(expr.base), expr.indices)
@@ -172,9 +176,9 @@ class TextbookLatexPrinter(_TextbookRules, LatexPrinter):
             tex = self._print(factors[0])
             return sign + (self.PAREN.format(tex) if negative and factors[0].is_Add else tex)
         body = expr.func(*factors, evaluate=False)
-        if any(isinstance(f, sp.Derivative) for f in factors):
+        if any(isinstance(f, sp.Derivative) or f.is_Mul for f in factors):  # the parent would flatten a nested Mul
             numer, denom = sp.fraction(body, exact=True)
-            tex = self._juxtaposed(sp.Mul.make_args(numer))
+            tex = self._juxtaposed([numer] if numer in factors else sp.Mul.make_args(numer))
             return sign + (tex if denom == 1 else rf"\frac{{{tex}}}{{{self._print(denom)}}}")
         saved, self._settings["order"] = self._settings["order"], "none"  # the parent keeps our factor order
         try:
@@ -231,17 +235,16 @@ class TextbookTextPrinter(_TextbookRules, StrPrinter):
     _print_Dummy = _print_MatrixSymbol = _print_Symbol
 
     def _print_IndexedBase(self, expr):
-        """The label of a vector or index, Greek-lettered."""
+        """The label of a vector, Greek-lettered."""
         return self._print(expr.label)
-
-    _print_Idx = _print_IndexedBase
 
     def _print_Integer(self, expr):
         """Numbers (p/q for rationals) use the minus sign U+2212; e, ∞ and −∞ are written so."""
-        text = {"E": "e", "oo": "∞"}.get(str(expr), str(expr))
+        text = {"E": "e", "oo": "∞", "pi": "π"}.get(str(expr).lstrip("-"), str(expr).lstrip("-"))
+        text = "-" + text if str(expr).startswith("-") else text
         return (f"{expr.p}/{expr.q}" if expr.is_Rational and not expr.is_Integer else text).replace("-", MINUS)
 
-    _print_Zero = _print_Float = _print_Rational = _print_Exp1 = _print_Infinity = _print_NegativeInfinity = _print_Integer
+    _print_Zero = _print_Float = _print_Rational = _print_Exp1 = _print_Pi = _print_Infinity = _print_NegativeInfinity = _print_Integer
 
     def _print_Add(self, expr, order=None):
         """Terms joined by + and −; a subtracted sum is parenthesized."""
@@ -345,6 +348,10 @@ class TextbookTextPrinter(_TextbookRules, StrPrinter):
     def _print_Relational(self, expr):
         """k = i, z_i ≠ 0, p > 0, x ≤ y."""
         return f"{self._print(expr.lhs)} {_RELATIONS[expr.rel_op]} {self._print(expr.rhs)}"
+
+    def _print_And(self, expr):
+        """Conditions joined by "and"."""
+        return " and ".join(self._print(a) for a in expr.args)
 
     def _matrix(self, cells) -> str:
         """[a, b; c, d] on one line."""
