@@ -122,8 +122,8 @@ def _decide_by_instances(left: sp.Expr, right: sp.Expr, conditions: tuple) -> Ch
             relevant = [c for c in conditions if c.free_symbols & set(indices) and c.free_symbols <= set(binding)]
             if not all(c.xreplace(binding) == sp.true for c in relevant):
                 continue
-            u, v = (e.xreplace(binding).doit() for e in (left, right))
-            check = decide_expressions(u, v)
+            key = tuple(sorted(binding.items(), key=str))
+            check = _decide_instance(left, right, key)
             if check.ok is not True:
                 where = ", ".join(f"{k} = {val}" for k, val in binding.items())
                 return Check(ok=check.ok, method=f"index+{check.method}", detail=f"at {where}: {check.detail}")
@@ -131,6 +131,17 @@ def _decide_by_instances(left: sp.Expr, right: sp.Expr, conditions: tuple) -> Ch
     if not count:
         return Check(ok=None, method="index", detail="no admissible instance")
     return Check(ok=True, method="index", detail=f"N = 2…5, {count} index cases, {'/'.join(sorted(methods))}")
+
+
+@lru_cache(maxsize=8192)
+def _instance(expr: sp.Expr, binding: tuple) -> sp.Expr:
+    """The expression at concrete N and indices, with sums expanded and derivatives done."""
+    return expr.xreplace(dict(binding)).doit()
+
+
+@lru_cache(maxsize=8192)
+def _decide_instance(left: sp.Expr, right: sp.Expr, binding: tuple) -> Check:
+    return decide_expressions(_instance(left, binding), _instance(right, binding))
 
 
 def _index_patterns(indices: list, n: int):
@@ -171,7 +182,7 @@ def _as_rational(expr: sp.Expr) -> tuple[sp.Expr, bool]:
             coefficient, rest = term.as_coeff_Mul()
             if not (rest.is_Symbol or isinstance(rest, sp.Indexed)) or not coefficient.is_Rational:
                 return None
-            factors.append(generators.setdefault(rest, sp.Dummy("T", positive=True)) ** coefficient)
+            factors.append(generators.setdefault(rest, sp.Dummy("T")) ** coefficient)
         return sp.Mul(*factors)
 
     replaced = {}
