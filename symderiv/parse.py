@@ -263,7 +263,7 @@ class _Parser:
         if family is None:
             return self._power(node)
         terms = []
-        for operand, inverse in (self._factors(node) if family == "*" else self._terms(node)):
+        for operand, inverse in self._chain(node, (ast.Mult, ast.Div) if family == "*" else (ast.Add, ast.Sub)):
             sign, inner = 1, operand
             while family == "*" and isinstance(inner, ast.UnaryOp) and type(inner.op) in (ast.USub, ast.UAdd):
                 sign, inner = sign * (-1 if isinstance(inner.op, ast.USub) else 1), inner.operand
@@ -277,27 +277,18 @@ class _Parser:
         return sp.Add(*terms) if family == "+" else sp.Mul(*terms)
 
     @staticmethod
-    def _terms(node: ast.BinOp) -> list[tuple[ast.expr, bool]]:
-        """The terms of a chain a + b - c, each with whether it is subtracted."""
-        terms = []
-        while isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub):
-            terms.append((node.right, isinstance(node.op, ast.Sub)))
-            node = node.left
-        return [(node, False), *reversed(terms)]
+    def _chain(node: ast.BinOp, ops: tuple[type, type]) -> list[tuple[ast.expr, bool]]:
+        """The operands of a chain a*b/c or a+b-c, each with whether it divides or is subtracted.
 
-    @staticmethod
-    def _factors(node: ast.BinOp) -> list[tuple[ast.expr, bool]]:
-        """The factors of a chain a * b / c, and of any product in a denominator, each with whether it divides.
-
-        -a/(2*b) is read as the product of -1, a, 1/2 and 1/b, exactly as sympy prints that product."""
-        factors, stack = [], [(node, False, True)]
+        A product in a denominator is part of the chain: -a/(2*b) is -1, a, 1/2 and 1/b, as sympy prints it."""
+        operands, stack = [], [(node, False, True)]
         while stack:
             node, inverse, spine = stack.pop()
-            if isinstance(node, ast.BinOp) and type(node.op) in (ast.Mult, ast.Div) and (spine or inverse):
-                stack += [(node.right, inverse != isinstance(node.op, ast.Div), False), (node.left, inverse, spine)]
+            if isinstance(node, ast.BinOp) and type(node.op) in ops and (spine or inverse and ops[1] is ast.Div):
+                stack += [(node.right, inverse != (type(node.op) is ops[1]), False), (node.left, inverse, spine)]
             else:
-                factors.append((node, inverse))
-        return factors
+                operands.append((node, inverse))
+        return operands
 
     def _power(self, node: ast.BinOp) -> sp.Expr:
         """a**b and a^b; the exponent and the size of a numeric result are checked before sympy sees them."""

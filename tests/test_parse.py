@@ -79,7 +79,7 @@ def test_ln_is_log(text, expected):
 @pytest.mark.parametrize("text, expected", [
     ("0.5", sp.Rational(1, 2)), ("0.1 + 0.2", sp.Rational(3, 10)), (".25*x", x / 4), ("5.", sp.Integer(5)),
     ("1e-3", sp.Rational(1, 1000)), ("1.5e3", sp.Integer(1500)), ("2.5E-1", sp.Rational(1, 4)),
-    ("1_000.5", sp.Rational(2001, 2)), ("0.1" * 1 + "*x", x / 10),
+    ("1_000.5", sp.Rational(2001, 2)), ("0.1*x", x / 10),
 ])
 def test_decimals_are_exact_rationals(text, expected):
     value = parse_expr(text)
@@ -117,6 +117,11 @@ def test_indices_are_integer_symbols_and_scalars_are_plain():
 def test_a_name_used_as_an_index_is_an_index_everywhere():
     assert parse_expr("Sum(j*x[j], (j, 1, N))") == sp.Sum(j * X[j], (j, 1, N))
     assert parse_expr("i*KroneckerDelta(i, k)") == i * sp.KroneckerDelta(i, k)
+
+
+def test_softmax_sums_over_a_dummy_the_text_does_not_use():
+    n = index("n")
+    assert parse_expr("softmax(x, j)*m") == softmax_component(X, j, N, n) * scalar("m")
 
 
 def test_a_name_cannot_be_both_a_vector_and_a_scalar():
@@ -292,7 +297,12 @@ def no_evaluation(monkeypatch):
     monkeypatch.setattr("sympy.parsing.sympy_parser.parse_expr", refuse)
 
 
-@pytest.mark.parametrize("text, expected", GRAMMAR[:12] + GRAMMAR[-5:])
+def test_the_no_evaluation_guard_would_catch_sympify(no_evaluation):
+    with pytest.raises(AssertionError, match="evaluated"):
+        sp.sympify("x + 1")
+
+
+@pytest.mark.parametrize("text, expected", GRAMMAR[:12] + GRAMMAR[-8:])
 def test_parsing_never_evaluates_or_compiles_the_text(no_evaluation, text, expected):
     assert parse_expr(text) == expected
 
@@ -331,6 +341,7 @@ def test_the_parser_imports_only_sympy_and_the_standard_library():
     ("x − y", "character '−' is not allowed", 3, "−"),
     ("2**2**2**2**5", "exponent 4294967296 is too large", 7, "2**2**5"),
     ("  x +* y", "unexpected '*'", 6, "*"),
+    ("(x +\n foo(y))", "unknown function 'foo'", 7, "foo"),  # columns count from the start of the text
 ])
 def test_errors_state_what_was_wrong_with_column_and_token(text, message, column, token):
     with pytest.raises(ParseError) as err:
