@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import SymderivError
+from .errors import InputError, SymderivError
 
 FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf")
+MAX_FILE_CHARS = 200_000  # a written derivation longer than this is refused by verify_written
 METHOD_HELP = "Where both the quotient and the reciprocal rule apply, force one (default: auto, which picks by whether the numerator depends on the variable)."
 
 
@@ -69,7 +70,7 @@ def _key_value(ctx, option, values):
 
 
 @main.command()
-@click.argument("problem")
+@click.argument("problem", required=False)
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
               help="Output format: text for the terminal, tex (a complete LaTeX document), md (Markdown with $$ math), json, or pdf.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -80,27 +81,194 @@ def _key_value(ctx, option, values):
               help=METHOD_HELP)
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A folder of templates that override the built-in ones by file name.")
-def derive(problem, fmt, output, params, method, templates):
-    """Derive PROBLEM step by step, check every step, and print the worked solution.
+@click.option("--expr", metavar="EXPR", help="Derive this expression instead of a PROBLEM, e.g. \"(d - z)**2/2\"; needs --wrt.")
+@click.option("--wrt", metavar="VAR", help="With --expr: the variable to differentiate by, e.g. w1, or x[k] for a component.")
+@click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"',
+              help='With --expr: a named intermediate quantity, e.g. --define "y = sigmoid(w1*x)"; repeat for more. '
+                   "The derivation then follows the chain rule through the names.")
+def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
+    """Derive PROBLEM (or the expression of --expr) step by step, check every step, and print it.
 
-    Exits with 0 when every step verified, 1 when some step did not, 2 on bad input.
+    \b
+    Examples:
+      symderiv derive softmax-jacobian
+      symderiv derive --expr "x**2*exp(-x)" --wrt x
+      symderiv derive --define "y = sigmoid(w1*x)" --expr "(d - sigmoid(w2*y))**2/2" --wrt w1
+
+    Exits with 0 when every step verified, 1 when some step did not (or no rule applies), 2 on bad input.
     """
-    from .catalog import solve
     from .render import render, solution_data
 
-    solution = solve(problem, params, method)
+    solution = _solution(problem, params, method, expr, wrt, defines)
     data = solution_data(solution)
     if fmt == "pdf":
         from .pdf import compile_pdf
+        from .sheet import tex_timeout
 
-        destination = output or Path("output") / f"{problem}.pdf"
-        compile_pdf(render(data, "tex", templates), destination)
+        destination = output or Path("output") / f"{solution.problem}.pdf"
+        compile_pdf(render(data, "tex", templates), destination, timeout=tex_timeout())
         click.echo(f"wrote {destination}", err=True)
     else:
         _emit(render(data, fmt, templates), output)
     if not solution.verified:
         _report_failures(solution)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("problem", required=False)
+@click.option("-a", "--answer", required=True, metavar="EXPR",
+              help="Your answer, e.g. \"-(d - z)*z*(1 - z)*y\". Use the problem's names (sigma_i or sigma[i], z, y) "
+                   "or write everything out.")
+@click.option("--part", metavar="ID", help="The part of PROBLEM the answer is for (default: the last part, the problem's "
+                                           "final result; `symderiv derive PROBLEM -f json` lists the part ids).")
+@click.option("-p", "--param", "params", multiple=True, callback=_key_value, metavar="KEY=VALUE",
+              help="A problem parameter, as for derive.")
+@click.option("--expr", metavar="EXPR", help="Check the derivative of this expression instead of a PROBLEM; needs --wrt.")
+@click.option("--wrt", metavar="VAR", help="With --expr: the variable to differentiate by.")
+@click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"', help="With --expr: a named quantity.")
+def check(problem, answer, part, params, expr, wrt, defines):
+    """Check your ANSWER to PROBLEM, or to the derivative of --expr by --wrt.
+
+    Without --part, the answer is compared with the problem's last part (its final result); if it
+    matches another part instead, the output says which.
+
+    \b
+    Examples:
+      symderiv check softmax-jacobian --part diagonal --answer "sigma_i*(1 - sigma_i)"
+      symderiv check --expr "(d - z)**2/2" --wrt z --answer "z - d"
+
+    Prints "correct" and how it was decided (exit 0), or "incorrect" with a counterexample point,
+    both values there and the expected result (exit 1); exit 2 on bad input.
+    """
+    from .render import environment
+    from .usercheck import answer_data, check_answer
+
+    _exclusive(problem, expr, wrt, defines)
+    if expr is not None and (params or part):
+        raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
+    result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
+    click.echo(environment(False).get_template("check.j2").render(**answer_data(result)), nl=False)
+    sys.exit(0 if result.correct else 1)
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(("text", "tex", "pdf", "json")), default="text",
+              show_default=True, help="Output format: text for the terminal, tex (an annotated page), pdf, or json.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output (pdf: default output/FILE.pdf).")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of templates that override the built-in ones by file name.")
+def verify_file(file, fmt, output, templates):
+    """Check a hand-written derivation in FILE, link by link ("-" reads standard input).
+
+    \b
+    FILE is plain text, one expression a line:
+      where z = sigmoid(p2)          a named quantity (any number of these)
+      d/dz (d - z)**2/2              the first line: d/dVAR EXPR, or any expression
+      = -(d - z)   # chain rule      each next line: = EXPR, then an optional # justification
+
+    Every link is checked by computer algebra; a d/dVAR line against sympy's own derivative.
+    Each line is marked ✓ (with the method) or ✗, and the first false link is shown with a
+    counterexample. Exits with 0 when every link holds, 1 when one is false or undecided, 2 on bad input.
+    """
+    from .render import environment, to_json
+    from .usercheck import verify_written, written_data
+
+    written = verify_written(_read_text(file), "standard input" if str(file) == "-" else file.name)
+    data = written_data(written)
+    if fmt == "json":
+        _emit(to_json(data) + "\n", output)
+    else:
+        page = environment(fmt != "text", templates).get_template("verify.j2" if fmt == "text" else "verify.tex.j2")
+        text = page.render(**data)
+        if fmt == "pdf":
+            from .pdf import compile_pdf
+
+            destination = output or Path("output") / f"{file.stem if str(file) != '-' else 'stdin'}.pdf"
+            compile_pdf(text, destination)
+            click.echo(f"wrote {destination}", err=True)
+        else:
+            _emit(text, output)
+    sys.exit(0 if written.ok else 1)
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="The folder for SHEET-questions.pdf and SHEET-solutions.pdf.")
+@click.option("--tex", "keep_tex", is_flag=True, help="Also keep the two .tex files next to the PDFs.")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of templates that override the built-in ones by file name.")
+@click.option("--no-cache", is_flag=True, help="Rebuild even if nothing changed (the cache lives in OUTPUT/.cache).")
+def build(sheet, out_dir, keep_tex, templates, no_cache):
+    """Build a homework sheet: a questions PDF (with space to answer) and a solutions PDF.
+
+    \b
+    SHEET is a TOML file:
+      title = "Homework 3"                  # required; course, author, date optional
+      [[problem]]
+      name = "backprop"                     # a problem from `symderiv list` ...
+      params = { layers = 2 }
+      points = 10
+      [[problem]]
+      expr = "x**2*exp(-x)"                 # ... or an expression, with wrt
+      wrt = "x"
+      parts = ["derivative"]                # optional: only these part ids
+      question = "Warm-up"                  # optional: consecutive entries with the same text form one question
+
+    An unchanged sheet (same file, templates and symderiv) is copied from the cache in OUTPUT/.cache.
+    Exits with 0 on success, 1 when a derivation does not verify or TeX fails, 2 on a bad sheet.
+    """
+    from .sheet import build as build_sheet
+
+    built = build_sheet(sheet, out_dir, keep_tex=keep_tex, templates=templates, use_cache=not no_cache,
+                        progress=lambda message: click.echo(message, err=True))
+    for path in built.files:
+        click.echo(f"wrote {path}", err=True)
+
+
+def _read_text(path: Path) -> str:
+    """The text of a file (or of standard input for "-"), or an InputError saying why it cannot be read."""
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return handle.read(MAX_FILE_CHARS + 1)
+    except UnicodeDecodeError:
+        raise InputError(f"cannot read {path}: it is not UTF-8 text.") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+
+
+def _solution(problem, params, method, expr, wrt, defines):
+    """The catalog problem, or the --expr expression derived (its warnings go to stderr)."""
+    _exclusive(problem, expr, wrt, defines)
+    if expr is None:
+        from .catalog import solve
+
+        return solve(problem, params, method)
+    if params:
+        raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
+    from .usercheck import derive_expression
+
+    derived = derive_expression(expr, wrt, defines, method)
+    for warning in derived.warnings:
+        click.echo(f"symderiv: warning: {warning}", err=True)
+    return derived.solution
+
+
+def _exclusive(problem, expr, wrt, defines) -> None:
+    """PROBLEM and --expr exclude each other; --wrt and --define go with --expr, which needs --wrt."""
+    if problem is not None and expr is not None:
+        raise click.UsageError("give either PROBLEM or --expr, not both.")
+    if problem is None and expr is None:
+        raise click.UsageError("give a PROBLEM (see `symderiv list`) or --expr EXPR --wrt VAR.")
+    if expr is not None and wrt is None:
+        raise click.UsageError("--expr needs --wrt VAR, the variable to differentiate by.")
+    if expr is None and (wrt is not None or defines):
+        raise click.UsageError("--wrt and --define go with --expr, not with a PROBLEM.")
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -121,6 +289,10 @@ def _report_failures(solution) -> None:
     for part, derivation, n in solution.failures()[:5]:
         previous = derivation.lhs if n == 0 else derivation.steps[n - 1].rhs
         step = derivation.steps[n]
+        if step.rule == "unknown":
+            click.echo(f"symderiv: no rule applies to {to_text(step.rhs)}, so this derivation is incomplete "
+                       "and nothing in it is verified.", err=True)
+            continue
         verdict = "is false" if step.check and step.check.ok is False else "could not be verified"
         detail = f" ({step.check.detail})" if step.check and step.check.detail else ""
         click.echo(f"symderiv: in part {part.id}, the step {to_text(previous)} = {to_text(step.rhs)} "

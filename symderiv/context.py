@@ -1,11 +1,11 @@
 """What a rule needs to know: the variable, the named quantities, the method, and which indices differ."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from .definitions import Definition, instances
+from .definitions import Definition, instances, lookup
 
 METHODS = ("auto", "quotient", "reciprocal")
 
@@ -19,6 +19,12 @@ class Context:
     method: str = "auto"
     distinct: frozenset = frozenset()
     notes: tuple[tuple[sp.Expr, str], ...] = ()
+    memo: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+
+    def __hash__(self) -> int:
+        if "hash" not in self.memo:
+            self.memo["hash"] = hash((self.var, self.definitions, self.method, self.distinct, self.notes))
+        return self.memo["hash"]
 
     def at(self, var: sp.Expr) -> Context:
         """The same facts, differentiating by another variable."""
@@ -38,7 +44,7 @@ class Context:
 
     def definition_of(self, expr: sp.Expr) -> Definition | None:
         """The definition whose name `expr` is an instance of."""
-        return next((d for d in self.definitions if d.bind(expr) is not None), None)
+        return lookup(expr, self.definitions)
 
     def occurs(self, expr: sp.Expr) -> bool:
         """Whether the variable occurs literally in `expr` (for x_k: some x_a with a = k, or a ≠ k undecided)."""
@@ -88,9 +94,17 @@ def _bound_symbols(expr: sp.Expr) -> set:
     return {limit[0] for s in expr.atoms(sp.Sum) for limit in s.limits}
 
 
-def _depends(expr: sp.Expr, ctx: Context, depth: int = 0) -> bool:
-    if ctx.occurs(expr):
-        return True
-    if depth > 32:
-        raise RecursionError("named quantities refer to each other in a cycle")
-    return any(_depends(value, ctx, depth + 1) for value in ctx.named(expr).values())
+def _depends(expr: sp.Expr, ctx: Context) -> bool:
+    """Memoised per context; a quantity met again while its own answer is pending is a cycle."""
+    key = ("depends", expr)
+    if key in ctx.memo:
+        if ctx.memo[key] is None:
+            raise RecursionError("named quantities refer to each other in a cycle")
+        return ctx.memo[key]
+    ctx.memo[key] = None
+    try:
+        ctx.memo[key] = ctx.occurs(expr) or any(_depends(value, ctx) for value in ctx.named(expr).values())
+    except RecursionError:
+        del ctx.memo[key]
+        raise
+    return ctx.memo[key]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
@@ -15,6 +15,14 @@ class Definition:
     expr: sp.Expr
     params: tuple[sp.Symbol, ...] = ()
     note: str = ""
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Computed once: definitions are hashed often, as keys of the planner's and checker's caches."""
+        return hash((self.name, self.expr, self.params, self.note))
 
     def bind(self, candidate: sp.Expr) -> dict | None:
         """The parameter values that make `name` equal `candidate`, or None."""
@@ -51,20 +59,82 @@ def match(pattern: sp.Basic, candidate: sp.Basic, params: tuple) -> dict | None:
 
 def instances(expr: sp.Expr, definitions: tuple[Definition, ...]) -> dict[sp.Expr, sp.Expr]:
     """Every named quantity occurring in `expr`, mapped to its definition."""
-    found = {}
-    for definition in definitions:
+    plain, patterned = _split(tuple(definitions))
+    found = {name: plain[name] for name in _plain_names_in(expr, plain)}
+    for definition in patterned:
         found.update(definition.instances(expr))
     return found
 
 
 def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset()) -> sp.Expr:
     """Replace named quantities by their definitions until none is left (except those in `keep`)."""
+    definitions = tuple(definitions)
+    closure = _plain_closure(definitions, frozenset(keep))
+    _, patterned = _split(definitions)
     for _ in range(64):
-        found = {name: value for name, value in instances(expr, definitions).items() if name not in keep}
+        found = {name: closure[name] for name in _plain_names_in(expr, closure)}
+        for definition in patterned:
+            found.update((k, v) for k, v in definition.instances(expr).items() if k not in keep)
         if not found:
             return expr
         expr = expr.xreplace(found)
     raise RecursionError("definitions refer to each other in a cycle")
+
+
+def lookup(expr: sp.Expr, definitions: tuple[Definition, ...]) -> Definition | None:
+    """The definition whose name `expr` is an instance of (a table look-up for names without parameters)."""
+    definitions = tuple(definitions)
+    found = _tables(definitions)[2].get(expr)
+    return found or next((d for d in _split(definitions)[1] if d.bind(expr) is not None), None)
+
+
+def _split(definitions: tuple[Definition, ...]) -> tuple[dict, tuple[Definition, ...]]:
+    """The definitions without parameters as a table name → value, and those with parameters."""
+    return _tables(definitions)[:2]
+
+
+_TABLES: dict[int, tuple] = {}
+
+
+def _tables(definitions: tuple[Definition, ...]) -> tuple[dict, tuple, dict]:
+    """Look-up tables of a definitions tuple, kept by the tuple's identity (hashing a long tuple costs more)."""
+    entry = _TABLES.get(id(definitions))
+    if entry is None or entry[0] is not definitions:
+        if len(_TABLES) >= 256:
+            _TABLES.clear()
+        plain = {d.name: d.expr for d in definitions if not d.params}
+        patterned = tuple(d for d in definitions if d.params)
+        by_name = {d.name: d for d in reversed(definitions) if not d.params}
+        entry = _TABLES[id(definitions)] = (definitions, (plain, patterned, by_name))
+    return entry[1]
+
+
+@lru_cache(maxsize=256)
+def _plain_closure(definitions: tuple[Definition, ...], keep: frozenset) -> dict:
+    """Each parameterless name (not kept), mapped to its value with the parameterless names inside unfolded too."""
+    values = {name: value for name, value in _split(definitions)[0].items() if name not in keep}
+    resolved: dict = {}
+
+    def resolve(name, pending):
+        if name not in resolved:
+            if name in pending:
+                raise RecursionError("definitions refer to each other in a cycle")
+            inner = {n: resolve(n, pending | {name}) for n in _plain_names_in(values[name], values)}
+            resolved[name] = values[name].xreplace(inner) if inner else values[name]
+        return resolved[name]
+
+    for name in values:
+        resolve(name, frozenset())
+    return resolved
+
+
+def _plain_names_in(expr: sp.Expr, table: dict) -> list:
+    """The names of `table` that occur in `expr` (symbols by their free occurrence, others structurally)."""
+    if not table:
+        return []
+    symbols = [name for name in expr.free_symbols if name in table]
+    others = [name for name in table if not name.is_Symbol and expr.has(name)]
+    return symbols + others
 
 
 def fold(expr: sp.Expr, definition: Definition) -> sp.Expr:

@@ -16,12 +16,19 @@ class NamedChain(r.Rule):
     """Leibniz along named intermediates: ∂f/∂x = ∂f/∂q₁·∂q₁/∂q₂·…·∂q_m/∂x, each factor derived."""
 
     id, statement = "chain", r.Chain.statement
+    tidies_itself = True  # each factor is tidy; only a cancellation between factors needs an algebra step
 
     def applies(self, f, ctx):
         return len(self.path(f, ctx)) > 2
 
     def path(self, f, ctx) -> list[sp.Expr]:
         """f, q₁, …, x: the single path by which f depends on x through named quantities."""
+        key = ("path", f)
+        if key not in ctx.memo:
+            ctx.memo[key] = self._path(f, ctx)
+        return ctx.memo[key]
+
+    def _path(self, f, ctx) -> list[sp.Expr]:
         path, body = [f], self.body(f, ctx)
         while not ctx.occurs(body) and len(path) < 256:
             dependent = [q for q in ctx.named(body) if ctx.depends(q)]
@@ -41,10 +48,14 @@ class NamedChain(r.Rule):
         path = self.path(f, ctx)
         factors = [planner.derive(a, ctx.at(b)) for a, b in zip(path, path[1:])]
         leibniz = r.product(*[factor.lhs for factor in factors])
-        return (
+        results = [factor.result for factor in factors]
+        steps = (
             Step(rule=self.id, rhs=leibniz),
-            Step(rule=self.id, rhs=r.product(*[factor.result for factor in factors]), uses=tuple(factors)),
+            Step(rule=self.id, rhs=r.product(*results), uses=tuple(factors)),
         )
+        if any(r.split_fraction(result)[1] != 1 for result in results):
+            steps += tidy_step(steps[-1].rhs)  # a factor's denominator may cancel against another factor
+        return steps
 
 
 class Unfold(r.Rule):
@@ -80,12 +91,20 @@ class Planner:
 
     def __init__(self, strategy: tuple[r.Rule, ...] = STRATEGY):
         self.strategy = strategy
+        self.memo: dict = {}
 
     def derive(self, f: sp.Expr, ctx: Context) -> Derivation:
+        """The derivation of ∂f/∂x, made once per (f, context) and reused (a deep chain repeats its factors)."""
+        key = (f, ctx)
+        if key not in self.memo:
+            self.memo[key] = self._derive(f, ctx)
+        return self.memo[key]
+
+    def _derive(self, f: sp.Expr, ctx: Context) -> Derivation:
         """The derivation of ∂f/∂x, tidied when the rule's output has a shorter form."""
         rule = next(rule for rule in self.strategy if rule.applies(f, ctx))
         steps = rule.steps(f, ctx, self)
-        if steps[-1].rule not in UNTIDIED:
+        if steps[-1].rule not in UNTIDIED and not getattr(rule, "tidies_itself", False):
             steps += tidy_step(steps[-1].rhs)
         lhs = r.d(f, ctx.var)
         note = ctx.note_for(lhs)
@@ -102,11 +121,15 @@ def context(var, *, definitions=(), method="auto", distinct=(), notes=()) -> Con
     return Context(var=var, definitions=tuple(definitions), method=method, distinct=pairs, notes=tuple(notes))
 
 
-def derive(expr: sp.Expr, var: sp.Expr, **options) -> Derivation:
-    """∂expr/∂var, split into cases where an index may or may not equal the variable's."""
+def derive(expr: sp.Expr, var: sp.Expr, planner: Planner | None = None, **options) -> Derivation:
+    """∂expr/∂var, split into cases where an index may or may not equal the variable's.
+
+    Pass one `planner` to several calls to share their sub-derivations (the factors of a deep chain).
+    """
     ctx = context(var, **options)
+    planner = planner or Planner()
     ambiguous = ctx.ambiguous_indices(expr)
-    derivation = derive_by_cases(expr, ctx, ambiguous[0]) if ambiguous else Planner().derive(expr, ctx)
+    derivation = derive_by_cases(expr, ctx, ambiguous[0], planner) if ambiguous else planner.derive(expr, ctx)
     return with_conditions(derivation)
 
 
@@ -116,10 +139,10 @@ def with_conditions(derivation: Derivation, extra: tuple = ()) -> Derivation:
     return Derivation(lhs=derivation.lhs, steps=derivation.steps, conditions=found)
 
 
-def derive_by_cases(expr: sp.Expr, ctx: Context, a: sp.Symbol) -> Derivation:
+def derive_by_cases(expr: sp.Expr, ctx: Context, a: sp.Symbol, planner: Planner | None = None) -> Derivation:
     """∂f/∂x_k for the cases k = a and k ≠ a, then both in one formula with δ_ak."""
     k = ctx.var.indices[0]
-    planner = Planner()
+    planner = planner or Planner()
     equal = with_conditions(planner.derive(expr, ctx.at(ctx.var.base[a])), (sp.Eq(k, a),))
     different = with_conditions(planner.derive(expr, ctx.assuming_distinct(a, k)), (sp.Ne(k, a),))
     cases = sp.Piecewise((equal.result, sp.Eq(k, a)), (different.result, True))

@@ -12,10 +12,14 @@ import sympy as sp
 from . import __version__
 from .planner import rule_statements
 from .printing import latex_relation, text_relation, to_latex, to_latex_matrix, to_text, to_text_matrix
+from .errors import InputError
 from .problem import Solution
+from .resources import template_directory
 from .steps import Derivation
 
 FORMATS = {"text": "text.j2", "tex": "document.tex.j2", "md": "markdown.md.j2"}
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi")
 TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
     "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
@@ -37,8 +41,12 @@ def expression(expr: sp.Basic) -> dict:
     return {"latex": Latex(to_latex(expr)), "text": to_text(expr), "sympy": sp.srepr(expr)}
 
 
-def derivation_data(derivation: Derivation) -> dict:
-    """A derivation tree as nested dicts of strings (the JSON contract's DERIVATION)."""
+def derivation_data(derivation: Derivation, earlier: tuple = ()) -> dict:
+    """A derivation tree as nested dicts of strings (the JSON contract's DERIVATION).
+
+    `earlier` holds (derivation, label) pairs of the parts already shown; a cited sub-derivation that
+    is one of them gets `ref` = that part's label, so the page says "by (a)" instead of repeating it.
+    """
     return {
         "lhs": expression(derivation.lhs),
         "steps": [
@@ -47,49 +55,79 @@ def derivation_data(derivation: Derivation) -> dict:
                 "rhs": expression(step.rhs),
                 "note": step.note,
                 "check": _check_data(step.check),
-                "uses": [derivation_data(used) for used in step.uses],
+                "uses": [_cited(used, earlier) for used in step.uses],
             }
             for step in derivation.steps
         ],
         "conditions": [Latex(latex_relation(c)) for c in derivation.conditions],
         "conditions_text": [text_relation(c) for c in derivation.conditions],
         "check": _check_data(derivation.check),
+        "ref": None,
     }
 
 
-def solution_data(solution: Solution) -> dict:
-    """The whole solution as plain data: the single context every template and the JSON output use."""
-    parts = []
-    for number, part in enumerate(solution.parts):
+def _cited(used: Derivation, earlier: tuple) -> dict:
+    """A cited sub-derivation's data, with `ref` set when it is an earlier part's derivation."""
+    data = derivation_data(used, earlier)
+    data["ref"] = next((label for shown, label in earlier if shown is used or shown == used), None)
+    return data
+
+
+def audit(derivation: dict, prefix: str = "") -> list[dict]:
+    """Every link of a derivation's data, depth first, numbered 1, 2, 2.1.1 (step 2, cited 1, step 1), with its check."""
+    rows = []
+    for n, step in enumerate(derivation["steps"], 1):
+        number = f"{prefix}{n}"
+        rows.append({"step": number, "rule": step["rule"], "check": step["check"], "ref": None})
+        for u, used in enumerate(step["uses"], 1):
+            if used["ref"]:
+                rows.append({"step": f"{number}.{u}", "rule": None, "check": None, "ref": used["ref"]})
+            else:
+                rows.extend(audit(used, f"{number}.{u}."))
+    return rows
+
+
+def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=LETTERS) -> dict:
+    """The whole solution as plain data: the single context every template and the JSON output use.
+
+    `parts` picks some part ids (in the solution's order; default all); `labels` names them on the page.
+    """
+    chosen = [part for part in solution.parts if parts is None or part.id in parts]
+    shown, earlier = [], ()
+    for number, part in enumerate(chosen):
         derivation = part.derivation
         unfolded = _expanded(derivation.result, solution)
-        parts.append({
+        label = labels[number]
+        data = derivation_data(derivation, earlier)
+        shown.append({
             "id": part.id,
-            "label": "abcdefghijklmnopqrstuvwxyz"[number],
+            "label": label,
             "title": part.title,
             "question": Latex(to_latex(derivation.lhs) + " = ?"),
-            "derivation": derivation_data(derivation),
+            "derivation": data,
             "result": {**expression(derivation.result), "expanded": sp.srepr(unfolded)},
             "statement": expression(part.statement) if part.statement is not None else None,
             "matrix": _matrix_data(part.matrix),
             "checks": [_check_data(c) for c in part.checks],
             "remarks": list(part.remarks),
             "verified": part.verified,
+            "audit": audit(data),
         })
-    conditions = list(dict.fromkeys(c for part in solution.parts for c in part.derivation.conditions))
+        earlier += ((derivation, label),)
+    conditions = list(dict.fromkeys(c for part in chosen for c in part.derivation.conditions))
     return {
         "symderiv": __version__,
         "sympy": sp.__version__,
         "problem": solution.problem,
         "title": solution.title,
         "question": Latex(solution.question),
-        "verified": solution.verified,
+        "verified": all(part.verified for part in chosen),
         "definitions": [
             {"name": Latex(to_latex(d.name)), "latex": Latex(to_latex(d.expr)), "text": f"{to_text(d.name)} := {to_text(d.expr)}",
              "sympy": sp.srepr(d.expr)}
             for d in solution.definitions
         ],
-        "parts": parts,
+        "parts": shown,
         "conditions": [Latex(latex_relation(c)) for c in conditions],
         "conditions_text": [text_relation(c) for c in conditions],
         "remarks": list(solution.remarks),
@@ -114,7 +152,21 @@ def render(data: dict, fmt: str, templates: Path | None = None) -> str:
     """The solution in one format: json directly, the others through their Jinja template."""
     if fmt == "json":
         return to_json(data)
-    return environment(fmt == "tex", templates).get_template(FORMATS[fmt]).render(**data)
+    return render_template(FORMATS[fmt], data, templates, tex=fmt == "tex")
+
+
+def render_template(name: str, context: dict, templates: Path | None = None, *, tex: bool = True) -> str:
+    """Any template by file name (e.g. a sheet's), with the LaTeX-safe environment unless tex is False."""
+    if templates is not None and (templates / "rule_names.json").is_file():
+        names = json.loads((templates / "rule_names.json").read_text(encoding="utf-8"))
+        context = {**context, "rule_names": {**context.get("rule_names", {}), **names}}
+    try:
+        return environment(tex, templates).get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        raise InputError(f"template {error.filename or error.name or name}, line {error.lineno}: {error.message}; "
+                         "fix the template.") from None
+    except jinja2.TemplateError as error:
+        raise InputError(f"template {name} cannot be rendered: {error}; fix the template.") from None
 
 
 @lru_cache(maxsize=8)
@@ -134,19 +186,6 @@ def environment(tex: bool, override: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def template_directory() -> Path:
-    """The templates folder: inside the installed package, or the top-level folder of a checkout."""
-    from importlib import resources
-
-    try:
-        packaged = Path(str(resources.files("symderiv.templates")))
-        if (packaged / "text.j2").is_file():
-            return packaged
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
-
-
 def _expanded(expr: sp.Expr, solution: Solution) -> sp.Expr:
     from .definitions import unfold
 
@@ -164,7 +203,7 @@ def _matrix_data(matrix) -> dict | None:
             "entries": [[sp.srepr(matrix[a, b]) for b in range(matrix.cols)] for a in range(matrix.rows)]}
 
 
-PRESENTATION = {"text", "conditions_text", "label", "rules", "rule_names"}
+PRESENTATION = {"text", "conditions_text", "label", "rules", "rule_names", "audit"}
 
 
 def _public(value):

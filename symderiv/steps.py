@@ -78,6 +78,7 @@ class Derivation:
         return not self.failures() and (self.check is None or self.check.ok is True)
 
     def _repr_latex_(self) -> str:
-        """Jupyter shows a derivation as an aligned chain of equalities."""
-        rows = [sp.latex(self.lhs)] + [rf"&= {sp.latex(s.rhs)} && \text{{{s.rule}}}" for s in self.steps]
+        """Jupyter shows a derivation as an aligned chain: `lhs &= e1` on the first row, then `&= e2`, …, each with its rule."""
+        rows = [rf"&= {sp.latex(s.rhs)} && \text{{{s.rule}}}" for s in self.steps] or [""]
+        rows[0] = f"{sp.latex(self.lhs)} {rows[0]}".rstrip()
         return r"$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"

@@ -10,6 +10,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .definitions import Definition, unfold
 from .functions import expand_special
+from .graph import decide_on_graph
 from .steps import Check, Derivation
 from .symbols import N
 
@@ -48,6 +49,9 @@ def decide(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple = 
 
 @lru_cache(maxsize=4096)
 def _decide(a, b, definitions, conditions) -> Check:
+    on_graph = decide_on_graph(a, b, definitions)  # deep chains of names: no full unfolding
+    if on_graph is not None and on_graph.ok is not None:
+        return on_graph
     left, right = oracle(a, definitions), oracle(b, definitions)
     if _is_indexed(left) or _is_indexed(right):
         return _decide_by_instances(left, right, conditions)
@@ -114,7 +118,9 @@ def numeric(left: sp.Expr, right: sp.Expr, seed: int = 20240517) -> Check:
 
 def _decide_by_instances(left: sp.Expr, right: sp.Expr, conditions: tuple) -> Check:
     """Index identities: instantiate N = 2…5 and every admissible equality pattern of the free indices."""
-    indices = sorted((s for s in (left.free_symbols | right.free_symbols) if s.is_integer and s != N), key=str)
+    bound = {limit[0] for e in (left, right) for s in e.atoms(sp.Sum) for limit in s.limits}
+    symbols = left.atoms(sp.Symbol) | right.atoms(sp.Symbol)  # includes a derivative's variable index
+    indices = sorted((s for s in symbols if s.is_integer and s != N and s not in bound), key=str)
     count, methods = 0, set()
     for n in INDEX_SIZES:
         for values in _index_patterns(indices, n):

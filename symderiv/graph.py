@@ -1,0 +1,182 @@
+"""Identities over deep chains of named quantities (z := σ(p₂), p₂ := w₂·y, …), decided on the definition graph.
+
+Unfolding every name before comparing costs O(L²) per link of an L-layer chain (the derivative of an L-fold
+composition is a product of L nested factors), so a whole network costs O(L³). Here each named quantity is
+evaluated once per sample point through its own definition, and ∂f/∂v by the chain rule over the graph: the
+sum, over every path from f to v, of the products of sympy's partial derivatives of single definitions.
+"""
+from __future__ import annotations
+
+import random
+
+import mpmath
+from functools import lru_cache
+
+import sympy as sp
+
+from .definitions import Definition, unfold
+from .functions import expand_special
+from .steps import Check
+
+MIN_NAMES = 8  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
+SAMPLES, DIGITS, TOLERANCE = 6, 30, mpmath.mpf("1e-20")
+
+
+def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...]) -> Check | None:
+    """a = b over a deep definition graph: exact when equal with names kept, else numeric; None if not applicable."""
+    graph = Graph.of(tuple(definitions))
+    if graph is None or not graph.applies(a, b):
+        return None
+    if not (a.has(sp.Derivative) or b.has(sp.Derivative)) and graph.local(a) - graph.local(b) == 0:
+        return Check(ok=True, method="exact", detail="equal term by term, with the named quantities kept")
+    return graph.numeric(a, b)
+
+
+class Graph:
+    """Names without parameters as nodes; each node's definition, with sympy's σ and relu rewritten, as its body."""
+
+    def __init__(self, bodies: dict, patterned: tuple):
+        self.patterned = patterned
+        self.bodies = {name: self.local(value) for name, value in bodies.items()}
+        self.memo: dict = {}
+
+    @staticmethod
+    @lru_cache(maxsize=64)
+    def of(definitions: tuple[Definition, ...]) -> Graph | None:
+        """The graph of the parameterless definitions whose names are symbols, or None when there are none."""
+        bodies = {d.name: d.expr for d in definitions if not d.params and d.name.is_Symbol}
+        return Graph(bodies, tuple(d for d in definitions if d.params)) if bodies else None
+
+    def local(self, expr: sp.Expr) -> sp.Expr:
+        """The expression with parameterised definitions and σ, relu unfolded, its names left as they are."""
+        return expand_special(unfold(expr, self.patterned) if self.patterned else expr)
+
+    def applies(self, a: sp.Expr, b: sp.Expr) -> bool:
+        """Index-free sides, derivatives by symbols only, and enough names below them to make unfolding costly."""
+        for side in (a, b):
+            if side.has(sp.Sum, sp.KroneckerDelta, sp.Indexed, sp.MatrixSymbol):
+                return False
+            if any(not v.is_Symbol for d in side.atoms(sp.Derivative) for v in d.variables):
+                return False
+        return len(self.reach(a.free_symbols | b.free_symbols)) >= MIN_NAMES
+
+    def reach(self, symbols) -> set:
+        """The names reachable from `symbols` through the definitions."""
+        seen, stack = set(), [s for s in symbols if s in self.bodies]
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(s for s in self.bodies[name].free_symbols if s in self.bodies)
+        return seen
+
+    def below(self, name: sp.Symbol) -> frozenset:
+        """Every symbol (name or leaf) that `name` depends on."""
+        key = ("below", name)
+        if key not in self.memo:
+            found = set()
+            for s in self.bodies[name].free_symbols:
+                found.add(s)
+                if s in self.bodies:
+                    found |= self.below(s)
+            self.memo[key] = frozenset(found)
+        return self.memo[key]
+
+    def partial(self, body: sp.Expr, s: sp.Symbol) -> sp.Expr:
+        """sympy's partial derivative of one definition's body by one of its symbols, the others held fixed."""
+        key = ("partial", body, s)
+        if key not in self.memo:
+            self.memo[key] = sp.diff(body, s)
+        return self.memo[key]
+
+    def depends(self, f: sp.Expr, v: sp.Symbol) -> list:
+        """The symbols of `f` through which f depends on v (v itself, or names with v below them)."""
+        return [s for s in f.free_symbols if s == v or (s in self.bodies and v in self.below(s))]
+
+    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int) -> mpmath.mpf:
+        """∂f/∂v at sample point n, by the chain rule over every path of the graph (v held as a variable)."""
+        if f in self.bodies and f != v:
+            key = ("derivative", f, v, n)
+            if key not in self.memo:
+                self.memo[key] = self.derivative(self.bodies[f], v, n)
+            return self.memo[key]
+        f = self.local(f)
+        total = mpmath.mpf(0)
+        for s in self.depends(f, v):
+            inner = 1 if s == v else self.derivative(s, v, n)
+            if inner != 0:
+                total += self.evaluate(self.partial(f, s), n) * inner
+        return total
+
+    def evaluate(self, expr: sp.Expr, n: int) -> mpmath.mpf:
+        """An expression of names and leaves at sample point n."""
+        key = ("value", expr, n)
+        if key not in self.memo:
+            self.memo[key] = _mpf(expr.xreplace(self.point(n)))
+        return self.memo[key]
+
+    def point(self, n: int) -> dict:
+        """Sample point n: random leaves, and every name evaluated through its definition."""
+        key = ("point", n)
+        if key not in self.memo:
+            leaves = set().union(*[body.free_symbols for body in self.bodies.values()]) - set(self.bodies)
+            rng = random.Random(20240517 + n)
+            values = {s: sp.Rational(rng.randint(150, 1850), 1000) for s in sorted(leaves, key=str)}
+            with mpmath.workdps(DIGITS + 10):
+                for name in self._topological():
+                    values[name] = sp.Float(_mpf(self.bodies[name].xreplace(values)), DIGITS + 10)
+            self.memo[key] = values
+        return self.memo[key]
+
+    def _topological(self) -> list:
+        order, seen = [], set()
+
+        def visit(name):
+            if name not in seen:
+                seen.add(name)
+                for s in sorted(self.bodies[name].free_symbols & set(self.bodies), key=str):
+                    visit(s)
+                order.append(name)
+
+        for name in sorted(self.bodies, key=str):
+            visit(name)
+        return order
+
+    def numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
+        """Agreement at SAMPLES points, names evaluated through their definitions, within a relative TOLERANCE."""
+        with mpmath.workdps(DIGITS + 10):
+            return self._numeric(a, b)
+
+    def _numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
+        extra = sorted((a.free_symbols | b.free_symbols) - set(self.point(0)), key=str)
+        agreed = 0
+        for n in range(SAMPLES * 2):
+            values = dict(self.point(n))
+            rng = random.Random(7 + n)
+            values.update({s: sp.Rational(rng.randint(150, 1850), 1000) for s in extra})
+            try:
+                u, v = (self._side(side, values, n) for side in (a, b))
+            except (ValueError, TypeError, ZeroDivisionError):
+                continue
+            if not all(mpmath.isfinite(w) for w in (u, v)):
+                continue
+            if abs(u - v) > TOLERANCE * max(abs(u), abs(v)):
+                return Check(ok=False, method="numeric", detail=f"at sample point {n + 1}: left side {mpmath.nstr(u, 8)}, right side {mpmath.nstr(v, 8)}")
+            agreed += 1
+            if agreed == SAMPLES:
+                detail = f"{SAMPLES} random points, names evaluated through their definitions, {DIGITS} digits, relative tolerance 1e-20"
+                return Check(ok=True, method="numeric", detail=detail)
+        return Check(ok=None, method="numeric", detail="too few points where both sides are defined")
+
+    def _side(self, side: sp.Expr, values: dict, n: int) -> mpmath.mpf:
+        done = {node: sp.Float(self.derivative(node.expr, node.variables[0], n), DIGITS + 10)
+                for node in side.atoms(sp.Derivative)}
+        return _mpf(self.local(side.xreplace(done)).xreplace(values))
+
+
+def _mpf(expr: sp.Expr) -> mpmath.mpf:
+    """A real number from a numeric sympy expression, at DIGITS + 10 digits."""
+    value = sp.N(expr, DIGITS + 10)
+    if not value.is_real or not value.is_number:
+        raise ValueError(f"{expr} is not a real number")
+    return mpmath.mpf(value)

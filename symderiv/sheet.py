@@ -1,0 +1,337 @@
+"""Homework sheets: a TOML file lists problems; `build` typesets a questions PDF and a solutions PDF from it.
+
+Importing this module is cheap (no sympy, no Jinja): a sheet whose build is cached is served without them.
+
+    title = "Homework 3"                      # required; course, author, date are optional
+    [[problem]]
+    name = "backprop"                         # a catalog problem (`symderiv list`) ...
+    params = { layers = 2 }
+    points = 10
+    [[problem]]
+    expr = "x**2 * exp(-x)"                   # ... or an expression of your own
+    wrt = "x"
+    define = ["y = sigmoid(w1*x)"]            # optional named quantities, as `derive --define`
+    parts = ["derivative"]                    # optional: only these part ids
+    question = "Softmax"                      # optional: consecutive entries with the same text form one question
+"""
+from __future__ import annotations
+
+import datetime
+import difflib
+import os
+import tempfile
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import cache
+from .errors import DerivationFailed, InputError
+
+SHEET_KEYS = ("title", "course", "author", "date", "problem")
+ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question")
+KINDS = ("questions", "solutions")
+DEFAULT_TEX_TIMEOUT = 60.0
+TIMEOUT_VARIABLE = "SYMDERIV_TEX_TIMEOUT"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """One [[problem]] table: a catalog problem (name, params) or an expression (expr, wrt, define)."""
+
+    number: int
+    name: str | None = None
+    params: dict = field(default_factory=dict)
+    expr: str | None = None
+    wrt: str | None = None
+    define: tuple[str, ...] = ()
+    points: int | float | None = None
+    parts: tuple[str, ...] | None = None
+    question: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How progress messages name the entry."""
+        return self.name or f"d/d{self.wrt} {self.expr}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sheet:
+    """A parsed, structurally valid sheet file (problem names are checked when they are solved)."""
+
+    path: Path
+    source: bytes
+    title: str
+    course: str = ""
+    author: str = ""
+    date: str = ""
+    entries: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Built:
+    """The files a build wrote, and whether they came from the cache."""
+
+    files: tuple[Path, ...]
+    cached: bool
+
+
+def tex_timeout() -> float:
+    """Seconds a TeX run may take: $SYMDERIV_TEX_TIMEOUT, or 60."""
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TEX_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise InputError(f"{TIMEOUT_VARIABLE}={text} is not a positive number of seconds; unset it or use e.g. 60.")
+    return value
+
+
+# --- reading a sheet -------------------------------------------------------------------------------
+def load_sheet(path: Path) -> Sheet:
+    """The sheet in `path`, or an InputError naming the file, the entry and the fix."""
+    path = Path(path)
+    try:
+        source = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such sheet file; check the path (for example examples/lecture-homework.toml).") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder; give the sheet's .toml file instead.") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}; check its permissions.") from None
+    try:
+        table = tomllib.loads(source.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{path} is not valid TOML: {error}; fix the syntax there.") from None
+    _known_keys(table, SHEET_KEYS, f"{path}", "a sheet has title, course, author, date and [[problem]] tables")
+    if "title" not in table:
+        raise InputError(f'{path} has no title; add a line such as title = "Homework 3" at the top.')
+    text = {key: _text(table, key, f"{path}", required=key == "title") for key in ("title", "course", "author")}
+    problems = table.get("problem")
+    if not problems:
+        raise InputError(f'{path} lists no problems; add a [[problem]] table with name = "softmax-jacobian" '
+                         "(`symderiv list` shows the problems).")
+    if not isinstance(problems, list) or not all(isinstance(p, dict) for p in problems):
+        raise InputError(f"{path}: problem must be a list of [[problem]] tables, not {_type(problems)}; "
+                         "write each as a [[problem]] table.")
+    entries = tuple(_entry(p, n, f"{path}, problem {n}") for n, p in enumerate(problems, 1))
+    _check_groups(entries, path)
+    return Sheet(path=path, source=source, date=_date(table, f"{path}"), entries=entries, **text)
+
+
+def _entry(table: dict, number: int, where: str) -> Entry:
+    """One [[problem]] table, checked key by key."""
+    _known_keys(table, ENTRY_KEYS, where, "use name (with params) or expr (with wrt), plus points, parts, question")
+    if ("name" in table) == ("expr" in table):
+        raise InputError(f'{where}: give either name = "softmax-jacobian" (a catalog problem) or expr = "..." '
+                         'with wrt = "x" (an expression), not both and not neither.')
+    if "name" in table:
+        for key in ("wrt", "define"):
+            if key in table:
+                raise InputError(f"{where}: {key} only goes with expr; remove it, or use expr instead of name.")
+    elif "params" in table:
+        raise InputError(f"{where}: params only go with name; remove them, or use name instead of expr.")
+    elif "wrt" not in table:
+        raise InputError(f'{where}: expr needs the variable to differentiate by; add wrt = "x".')
+    params = table.get("params", {})
+    if not isinstance(params, dict):
+        raise InputError(f"{where}: params must be a table such as params = {{ layers = 2 }}, not {_type(params)}.")
+    for key, value in params.items():
+        if isinstance(value, (dict, list)) or isinstance(value, datetime.date):
+            raise InputError(f"{where}: parameter {key} must be a number or a string, not {_type(value)}.")
+    if "parts" in table and not table["parts"]:
+        raise InputError(f'{where}: parts is empty; list part ids such as parts = ["diagonal"], or remove it.')
+    points = table.get("points")
+    if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points < 1e6):
+        raise InputError(f"{where}: points must be a number such as points = 10, not {_shown(points)}.")
+    return Entry(
+        number=number, name=_text(table, "name", where), params={k: _param(v) for k, v in params.items()},
+        expr=_text(table, "expr", where), wrt=_text(table, "wrt", where), define=_strings(table, "define", where),
+        points=points, parts=_strings(table, "parts", where) or None, question=_text(table, "question", where),
+    )
+
+
+def _check_groups(entries: tuple[Entry, ...], path: Path) -> None:
+    """Entries that share a question text must stand next to each other."""
+    seen, previous = {}, None
+    for entry in entries:
+        if entry.question is not None and entry.question != previous and entry.question in seen:
+            raise InputError(f"{path}, problem {entry.number}: question {entry.question!r} already ended at problem "
+                             f"{seen[entry.question]}; move the problems of one question next to each other.")
+        if entry.question is not None:
+            seen[entry.question] = entry.number
+        previous = entry.question
+
+
+def _known_keys(table: dict, known: tuple, where: str, hint: str) -> None:
+    for key in table:
+        if key not in known:
+            match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            suggestion = f" (did you mean {match[0]!r}?)" if match else ""
+            raise InputError(f"{where}: unknown key {key!r}{suggestion}; {hint}.")
+
+
+def _text(table: dict, key: str, where: str, required: bool = False) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return "" if key in ("title", "course", "author") else None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InputError(f'{where}: {key} must be a non-empty string such as {key} = "...", not {_shown(value)}.')
+    return value
+
+
+def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(f'{where}: {key} must be a list of strings such as {key} = ["a", "b"], not {_shown(value)}.')
+    if len(set(value)) != len(value):
+        raise InputError(f"{where}: {key} lists the same item twice; list each once.")
+    return tuple(value)
+
+
+def _date(table: dict, where: str) -> str:
+    value = table.get("date", "")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise InputError(f'{where}: date must be a date or a string such as date = "5 May 2025", not {_shown(value)}.')
+    return value
+
+
+def _param(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _type(value) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), "a date")
+
+
+def _shown(value) -> str:
+    return f"{_type(value)} ({value!r})" if isinstance(value, (str, int, float, bool)) else _type(value)
+
+
+# --- solving and rendering ------------------------------------------------------------------------
+def solve_entry(entry: Entry, path: Path):
+    """The entry's Solution, derived and verified; errors name the file and the entry."""
+    where = f"{path}, problem {entry.number}"
+    try:
+        if entry.name is not None:
+            from .catalog import MODULES, solve
+            from .problem import closest
+
+            if entry.name not in MODULES:
+                raise InputError(f"there is no problem named {entry.name!r};{closest(entry.name, MODULES)} "
+                                 "`symderiv list` shows them all")
+            solution = solve(entry.name, entry.params)
+        else:
+            from .usercheck import derive_expression
+
+            solution = derive_expression(entry.expr, entry.wrt, entry.define).solution
+    except InputError as error:
+        raise InputError(f"{where}: {str(error).rstrip('.')}.") from None
+    ids = [part.id for part in solution.parts]
+    for wanted in entry.parts or ():
+        if wanted not in ids:
+            raise InputError(f"{where}: {entry.label} has no part {wanted!r}; its parts are {', '.join(ids)}.")
+    chosen = [part for part in solution.parts if not entry.parts or part.id in entry.parts]
+    failed = [part.id for part in chosen if not part.verified]
+    if failed:
+        raise DerivationFailed(f"{where}: the derivation of part {', '.join(failed)} did not verify, so no PDF was "
+                               f"written; run `symderiv derive` on it to see the failing step.")
+    return solution
+
+
+def sheet_data(sheet: Sheet, solutions: list) -> dict:
+    """The sheet as plain data for the templates: questions numbered 1, 2, … with items (a), (b) when grouped."""
+    from .render import LETTERS, ROMAN, solution_data
+
+    groups: list[list] = []
+    for entry, solution in zip(sheet.entries, solutions):
+        if groups and entry.question is not None and groups[-1][0][0].question == entry.question:
+            groups[-1].append((entry, solution))
+        else:
+            groups.append([(entry, solution)])
+    questions = []
+    for number, group in enumerate(groups, 1):
+        grouped = len(group) > 1
+        items = [{"label": LETTERS[n] if grouped else None, "entry": entry.number,
+                  "points": _number(entry.points) if grouped and entry.points is not None else None,
+                  "problem": solution_data(solution, parts=entry.parts, labels=ROMAN if grouped else LETTERS)}
+                 for n, (entry, solution) in enumerate(group)]
+        points = [entry.points for entry, _ in group if entry.points is not None]
+        questions.append({"number": number, "title": group[0][0].question,
+                          "points": _number(sum(points)) if points else None, "items": items})
+    first = questions[0]["items"][0]["problem"]
+    totals = [entry.points for entry in sheet.entries if entry.points is not None]
+    return {
+        "title": sheet.title, "course": sheet.course, "author": sheet.author, "date": sheet.date,
+        "questions": questions, "total_points": _number(sum(totals)) if totals else None,
+        "verified": all(item["problem"]["verified"] for q in questions for item in q["items"]),
+        "symderiv": first["symderiv"], "sympy": first["sympy"], "rule_names": first["rule_names"],
+    }
+
+
+def _number(value) -> str:
+    return f"{value:g}"
+
+
+# --- building ---------------------------------------------------------------------------------------
+def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False, templates: Path | None = None,
+          use_cache: bool = True, progress: Callable[[str], None] = lambda message: None) -> Built:
+    """Write OUT/<stem>-questions.pdf and OUT/<stem>-solutions.pdf (and the .tex with keep_tex); reuse a cached build."""
+    sheet = load_sheet(path)
+    out_dir = Path(out_dir)
+    stem = sheet.path.stem
+    names = {f"{kind}.{ext}": f"{stem}-{kind}.{ext}" for kind in KINDS for ext in ("pdf", "tex")}
+    wanted = [name for name in names if keep_tex or name.endswith(".pdf")]
+    store = cache.BuildCache(out_dir / cache.CACHE_DIRNAME) if use_cache else None
+    key = cache.build_key(sheet.source, templates) if use_cache else None
+    if store is not None and (hit := store.get(key, list(names))):
+        files = cache.place({hit[name]: out_dir / names[name] for name in wanted})
+        progress(f"{sheet.path}: unchanged since the last build; copied from {store.root}")
+        return Built(files=files, cached=True)
+    solutions = []
+    for n, entry in enumerate(sheet.entries, 1):
+        progress(f"[{n}/{len(sheet.entries)}] deriving {entry.label}")
+        solutions.append(solve_entry(entry, sheet.path))
+    data = sheet_data(sheet, solutions)
+    progress("typesetting the questions and the solutions")
+    with tempfile.TemporaryDirectory(prefix="symderiv-sheet-") as work:
+        staged = _typeset(data, Path(work), templates, {name: out_dir / names[name] for name in names})
+        if store is not None:
+            store.put(key, staged)
+        files = cache.place({staged[name]: out_dir / names[name] for name in wanted})
+    return Built(files=files, cached=False)
+
+
+def _typeset(data: dict, work: Path, templates: Path | None, destinations: dict[str, Path]) -> dict[str, Path]:
+    """Both documents rendered and compiled side by side in `work`; nothing is placed yet."""
+    from .errors import TexFailed
+    from .pdf import compile_pdf
+    from .render import render_template
+
+    timeout = tex_timeout()
+    staged = {}
+    for kind in KINDS:
+        staged[f"{kind}.tex"] = work / f"{kind}.tex"
+        staged[f"{kind}.tex"].write_text(render_template(f"sheet-{kind}.tex.j2", data, templates), encoding="utf-8")
+        staged[f"{kind}.pdf"] = work / f"{kind}.pdf"
+    with ThreadPoolExecutor(max_workers=len(KINDS)) as pool:
+        jobs = {kind: pool.submit(compile_pdf, staged[f"{kind}.tex"].read_text(encoding="utf-8"),
+                                  staged[f"{kind}.pdf"], timeout=timeout) for kind in KINDS}
+        for kind, job in jobs.items():
+            try:
+                job.result()
+            except TexFailed as error:
+                message = str(error).replace(str(staged[f"{kind}.pdf"]), str(destinations[f"{kind}.pdf"]))
+                raise TexFailed(f"the {kind} sheet: {message}") from None
+    return staged

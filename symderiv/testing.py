@@ -1,0 +1,117 @@
+"""`assert_sym_equal` for test suites: equal expressions pass, others fail with a counterexample.
+
+    from symderiv.testing import assert_sym_equal
+    assert_sym_equal(sp.diff(sp.log(1 + sp.exp(x)), x), "sigmoid(x)")
+
+Strings go through symderiv's safe parser (never `eval`). The cheapest decisive method is used:
+structural equality, then an exact rational-function identity, then a time-bounded simplify, then
+numeric sampling at random points with 30 digits. Floats are read as the decimals they print as.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import sympy as sp
+
+from .functions import expand_special
+from .parse import parse_expr
+from .steps import Check
+from .usercheck import compare, counterexample
+
+SIMPLIFY_MAX_OPS = 150
+
+
+def assert_sym_equal(actual, expected, *, symbols=None, msg: str | None = None) -> Check:
+    """Assert that two expressions (sympy objects or strings) are mathematically equal; return how it was decided.
+
+    `symbols` (Symbols, IndexedBases, or a mapping name -> object) says what the names in strings mean;
+    the symbols of a non-string argument are used too, so `assert_sym_equal(f, "2*x")` means f's x.
+    """
+    __tracebackhide__ = True
+    known = _known(symbols, actual, expected)
+    a, b = as_expression(actual, known), as_expression(expected, known)
+    check = compare(a, b)
+    if check.ok is not True:
+        raise AssertionError(failure_message(a, b, check, msg))
+    return check
+
+
+def as_expression(value, known: Mapping[str, sp.Basic] | None = None) -> sp.Expr:
+    """A sympy expression: strings parsed safely (names resolved through `known`), floats made exact."""
+    if isinstance(value, str):
+        value = parse_expr(value)
+        renames = {s: known[_name(s)] for s in _named(value) if known and _name(s) in known and known[_name(s)] != s}
+        value = value.xreplace(renames) if renames else value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = sp.Rational(str(value)) if isinstance(value, float) else sp.Integer(value)
+    elif not isinstance(value, sp.Basic):
+        raise TypeError(f"expected a sympy expression or a string, got {type(value).__name__}")
+    floats = {f: sp.Rational(str(f)) for f in value.atoms(sp.Float)}
+    return value.xreplace(floats) if floats else value
+
+
+def failure_message(a: sp.Expr, b: sp.Expr, check: Check, msg: str | None = None) -> str:
+    """Both expressions, their simplified difference, and a counterexample point with both values."""
+    verdict = ("the expressions are not equal" if check.ok is False
+               else "could not decide whether the expressions are equal")
+    lines = [f"{msg}: {verdict}" if msg else verdict,
+             f"  actual:     {a}", f"  expected:   {b}", f"  difference: {simplified_difference(a, b)}"]
+    found = counterexample(a, b)
+    if found is not None:
+        left, right = found.values()
+        lines.append(f"  counterexample: at {found.where()}: actual = {left}, expected = {right}")
+    lines.append(f"  decided by: {check.method}" + (f" ({check.detail})" if check.detail and found is None else ""))
+    return "\n".join(lines)
+
+
+def explain_comparison(left: sp.Basic, right: sp.Basic) -> list[str]:
+    """pytest's report for a failed `left == right` on sympy objects (== is structural in sympy)."""
+    header = f"{_short(left)} == {_short(right)}"
+    if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
+        return [header, "sympy objects differ structurally"]
+    check = compare(left, right)
+    if check.ok is True:
+        return [header, f"structurally different, but mathematically equal ({check.method});",
+                "use sym_equal(actual, expected) to compare mathematically"]
+    return [header, *failure_message(left, right, check).splitlines()]
+
+
+def simplified_difference(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """a − b, simplified when small enough for simplify to be quick (and not one it crashes on)."""
+    difference = expand_special(a - b)
+    try:
+        if sp.count_ops(difference) <= SIMPLIFY_MAX_OPS and not difference.has(sp.Sum, sp.KroneckerDelta):
+            return sp.simplify(difference)
+        return sp.factor_terms(sp.cancel(difference))
+    except Exception:  # noqa: BLE001 - a failed simplification must not hide the assertion
+        return difference
+
+
+def _known(symbols, *values) -> dict:
+    found = {}
+    for value in values:
+        if isinstance(value, sp.Basic):
+            found.update((_name(s), s) for s in _named(value))
+    if isinstance(symbols, Mapping):
+        found.update(symbols)
+    elif isinstance(symbols, Iterable):
+        found.update((_name(s), s) for s in symbols)
+    elif symbols is not None:
+        raise TypeError("symbols must be an iterable of sympy symbols or a mapping of names to them")
+    return found
+
+
+def _named(expr: sp.Basic) -> set:
+    """The symbols of `expr` and its vectors (IndexedBase), without the vectors' label symbols."""
+    bases = {node.base for node in expr.atoms(sp.Indexed)}
+    labels = {base.label for base in bases}
+    return ({s for s in expr.free_symbols if isinstance(s, sp.Symbol)} - labels) | bases
+
+
+def _name(s) -> str:
+    return str(s.label) if isinstance(s, sp.IndexedBase) else str(s)
+
+
+def _short(expr, limit: int = 70) -> str:
+    text = str(expr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
