@@ -19,6 +19,8 @@ from .functions import expand_special
 from .steps import Check
 
 MIN_NAMES = 8  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
+SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
+EXACT_MAX_OPS = 80  # larger differences are not put over a common denominator (2^L terms for L factors)
 SAMPLES, DIGITS, TOLERANCE = 6, 30, mpmath.mpf("1e-20")
 
 
@@ -27,9 +29,23 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
     graph = Graph.of(tuple(definitions))
     if graph is None or not graph.applies(a, b):
         return None
-    if not (a.has(sp.Derivative) or b.has(sp.Derivative)) and graph.local(a) - graph.local(b) == 0:
-        return Check(ok=True, method="exact", detail="equal term by term, with the named quantities kept")
+    if all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for side in (a, b) for d in side.atoms(sp.Derivative)):
+        left, right = graph.symbolic(a), graph.symbolic(b)
+        for kept in ("kept", "unfolded one level"):
+            if _identical(left, right):
+                return Check(ok=True, method="exact", detail=f"rational-function identity, named quantities {kept}")
+            left, right = graph.unfold_once(left), graph.unfold_once(right)
     return graph.numeric(a, b)
+
+
+def _identical(left: sp.Expr, right: sp.Expr) -> bool:
+    """Equal as expressions in independent symbols (names included): sound for `=`, never a refutation."""
+    difference = left - right
+    if difference == 0:
+        return True
+    if sp.count_ops(difference) > EXACT_MAX_OPS:
+        return False
+    return sp.expand(sp.together(difference).as_numer_denom()[0]) == 0
 
 
 class Graph:
@@ -59,6 +75,18 @@ class Graph:
             if any(not v.is_Symbol for d in side.atoms(sp.Derivative) for v in d.variables):
                 return False
         return len(self.reach(a.free_symbols | b.free_symbols)) >= MIN_NAMES
+
+    def depth(self, f: sp.Expr, v: sp.Symbol) -> int:
+        """The number of names on the longest path from f down to v (0 when f uses v directly or not at all)."""
+        if f in self.bodies:
+            return self._name_depth(f, v)
+        return max((self.depth(s, v) + 1 for s in self.depends(f, v) if s != v), default=0)
+
+    def _name_depth(self, name: sp.Symbol, v: sp.Symbol) -> int:
+        key = ("depth", name, v)
+        if key not in self.memo:
+            self.memo[key] = 0 if name == v else self.depth(self.bodies[name], v)
+        return self.memo[key]
 
     def reach(self, symbols) -> set:
         """The names reachable from `symbols` through the definitions."""
@@ -107,6 +135,25 @@ class Graph:
             if inner != 0:
                 total += self.evaluate(self.partial(f, s), n) * inner
         return total
+
+    def symbolic_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable)."""
+        if f in self.bodies and f != v:
+            key = ("symbolic", f, v)
+            if key not in self.memo:
+                self.memo[key] = self.symbolic_derivative(self.bodies[f], v)
+            return self.memo[key]
+        f = self.local(f)
+        return sp.Add(*[self.partial(f, s) * (1 if s == v else self.symbolic_derivative(s, v)) for s in self.depends(f, v)])
+
+    def symbolic(self, expr: sp.Expr) -> sp.Expr:
+        """The expression with each derivative done over the graph, and σ, relu unfolded; names kept."""
+        done = {node: self.symbolic_derivative(node.expr, node.variables[0]) for node in expr.atoms(sp.Derivative)}
+        return self.local(expr.xreplace(done))
+
+    def unfold_once(self, expr: sp.Expr) -> sp.Expr:
+        """Each name replaced by its definition, one level deep (a substitution: equality is preserved)."""
+        return expr.xreplace({s: self.bodies[s] for s in expr.free_symbols if s in self.bodies})
 
     def evaluate(self, expr: sp.Expr, n: int) -> mpmath.mpf:
         """An expression of names and leaves at sample point n."""

@@ -127,7 +127,7 @@ def load_sheet(path: Path) -> Sheet:
 
 def _entry(table: dict, number: int, where: str) -> Entry:
     """One [[problem]] table, checked key by key."""
-    _known_keys(table, ENTRY_KEYS, where, "use name (with params) or expr (with wrt), plus points, parts, question")
+    _known_keys(table, ENTRY_KEYS, where, "use name (with params) or expr (with wrt, define), plus points, parts, question")
     if ("name" in table) == ("expr" in table):
         raise InputError(f'{where}: give either name = "softmax-jacobian" (a catalog problem) or expr = "..." '
                          'with wrt = "x" (an expression), not both and not neither.')
@@ -220,17 +220,33 @@ def _shown(value) -> str:
 
 
 # --- solving and rendering ------------------------------------------------------------------------
+def check_names(sheet: Sheet) -> None:
+    """Every catalog name and its params exist (cheap), before any problem is solved."""
+    from .catalog import MODULES, module
+    from .problem import parse_params
+
+    for entry in sheet.entries:
+        if entry.name is None:
+            continue
+        where = f"{sheet.path}, problem {entry.number}"
+        if entry.name not in MODULES:
+            match = difflib.get_close_matches(entry.name, list(MODULES), n=1, cutoff=0.5)
+            suggestion = f"; did you mean {match[0]!r}?" if match else ""
+            raise InputError(f"{where}: there is no problem named {entry.name!r}{suggestion} "
+                             "(`symderiv list` shows them all).")
+        try:
+            parse_params(entry.params, module(entry.name).PARAMS, entry.name)
+        except InputError as error:
+            raise InputError(f"{where}: {str(error).rstrip('.')}.") from None
+
+
 def solve_entry(entry: Entry, path: Path):
     """The entry's Solution, derived and verified; errors name the file and the entry."""
     where = f"{path}, problem {entry.number}"
     try:
         if entry.name is not None:
-            from .catalog import MODULES, solve
-            from .problem import closest
+            from .catalog import solve
 
-            if entry.name not in MODULES:
-                raise InputError(f"there is no problem named {entry.name!r};{closest(entry.name, MODULES)} "
-                                 "`symderiv list` shows them all")
             solution = solve(entry.name, entry.params)
         else:
             from .usercheck import derive_expression
@@ -299,6 +315,7 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
         files = cache.place({hit[name]: out_dir / names[name] for name in wanted})
         progress(f"{sheet.path}: unchanged since the last build; copied from {store.root}")
         return Built(files=files, cached=True)
+    check_names(sheet)
     solutions = []
     for n, entry in enumerate(sheet.entries, 1):
         progress(f"[{n}/{len(sheet.entries)}] deriving {entry.label}")

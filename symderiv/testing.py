@@ -4,7 +4,7 @@
     assert_sym_equal(sp.diff(sp.log(1 + sp.exp(x)), x), "sigmoid(x)")
 
 Strings go through symderiv's safe parser (never `eval`). The cheapest decisive method is used:
-structural equality, then an exact rational-function identity, then a time-bounded simplify, then
+structural equality, then an exact rational-function identity, then a size-bounded simplify, then
 numeric sampling at random points with 30 digits. Floats are read as the decimals they print as.
 """
 from __future__ import annotations
@@ -69,6 +69,7 @@ def explain_comparison(left: sp.Basic, right: sp.Basic) -> list[str]:
     header = f"{_short(left)} == {_short(right)}"
     if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
         return [header, "sympy objects differ structurally"]
+    left, right = as_expression(left), as_expression(right)
     check = compare(left, right)
     if check.ok is True:
         return [header, f"structurally different, but mathematically equal ({check.method});",

@@ -17,14 +17,14 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.polys.fields import sfield
 
 from . import __version__
-from .definitions import Definition
+from .definitions import Definition, unfold
 from .errors import InputError, SymderivError
+from .functions import expand_special
 from .parse import parse_equation, parse_expr
 from .printing import to_latex, to_text
 from .problem import Part, Solution
 from .steps import Check, Derivation
 from .symbols import N, index, scalar
-from .functions import expand_special
 from .verify import decide, oracle, verify
 
 NICE_VALUES = tuple(sp.Rational(v) for v in ("1/2", "2", "3/2", "3", "1/4", "5/2", "3/4", "5/4"))
@@ -32,6 +32,7 @@ INDEX_SIZES = (2, 3, 4, 5)
 DIGITS = 30
 SHOWN_DIGITS = 8
 MAX_WRITTEN_LINES, MAX_WRITTEN_CHARS = 1000, 100_000
+MAX_EXPANDED_POWER = 64
 _DERIVATIVE_LINE = re.compile(r"d\s*/\s*d\s*([A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?)(?=[\s(])\s*(.*)\Z", re.S)
 _WHERE_LINE = re.compile(r"where\s+(.*)\Z", re.S)
 
@@ -70,8 +71,6 @@ def read_variable(text: str) -> sp.Expr:
 
 
 def _check_acyclic(definitions: tuple[Definition, ...]) -> None:
-    from .definitions import unfold
-
     try:
         for definition in definitions:
             unfold(definition.name, definitions)
@@ -147,6 +146,8 @@ def compare(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple =
 
 def vanishes(expr: sp.Expr) -> bool:
     """True when `expr` is 0 as a rational function of its atoms, e^{c·s} read as T_s^c (sound; never refutes)."""
+    if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER for p in expr.atoms(sp.Pow)):
+        return False  # (x + y + 1)**1000 would expand into half a million terms
     try:
         _, value = sfield(_exponentials_as_powers(expand_special(expr)))
     except Exception:  # noqa: BLE001 - an expression the polynomial field cannot hold is simply not decided here

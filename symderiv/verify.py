@@ -101,7 +101,7 @@ def numeric(left: sp.Expr, right: sp.Expr, seed: int = 20240517) -> Check:
     symbols = sorted(left.free_symbols | right.free_symbols, key=str)
     agreed = 0
     for _ in range(SAMPLES * 3):
-        point = {s: sp.Rational(rng.randint(150, 1850), 1000) for s in symbols}
+        point = {s: rng.choice((-1, 1)) * sp.Rational(rng.randint(150, 1850), 1000) for s in symbols}
         try:
             u, v = (sp.N(e.xreplace(point), DIGITS) for e in (left, right))
         except (ValueError, TypeError, ZeroDivisionError):

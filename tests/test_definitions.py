@@ -11,7 +11,7 @@ x, sigma, a = vector("x"), vector("sigma"), vector("a")
 i, j, k = index("i"), index("j"), index("k")
 S = sp.Sum(sp.exp(x[j]), (j, 1, N))
 SOFTMAX = Definition(name=sigma[i], expr=sp.exp(x[i]) / S, params=(i,))
-u, v, w, q, r = sp.symbols("u v w q r")
+u, v, q, r = sp.symbols("u v q r")
 
 E, zz, p2, yy, p1, w1, w2, d, xs = sp.symbols("E z p2 y p1 w1 w2 d x")
 BACKPROP = (

@@ -184,7 +184,8 @@ def test_failed_check_is_in_the_json(softmax):
     solution = dataclasses.replace(softmax, parts=(dataclasses.replace(part, derivation=bad),) + softmax.parts[1:])
     public = json.loads(render.render(render.solution_data(solution), "json"))
     assert public["verified"] is False
-    assert public["parts"][0]["derivation"]["steps"][-1]["check"] == {"ok": False, "method": "index", "detail": "at N = 2: no"}
+    last = public["parts"][0]["derivation"]["steps"][-1]
+    assert last["check"] == {"ok": False, "method": "index", "detail": "at N = 2: no"}
 
 
 # ---------------------------------------------------------------- escaping
@@ -279,11 +280,6 @@ def test_markdown_has_display_math(data):
     assert "**Verified.**" in md
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="markdown.md.j2 applies Jinja's `capitalize`, which lower-cases the rest of the rule name: "
-    "'quotient rule (Trick 1)' is printed as 'Quotient rule (trick 1)'",
-)
 def test_markdown_keeps_rule_names_as_written(data):
     md = render.render(data, "md")
     headers = re.findall(r"\*\*([^*]+)\*\*, where", md)
@@ -322,9 +318,8 @@ def test_explicit_matrix_in_json(softmax_n3):
 def test_tex_compiles(softmax, softmax_n3, tmp_path, with_matrix):
     from symderiv.pdf import compile_pdf
 
-    solution = dataclasses.replace(
-        softmax_n3 if with_matrix else softmax, remarks=(r"Specials: \input{x} 100% & $ # ~ ^ _ {}",)
-    )
+    remark = r"Specials: \input{x} 100% & $ # ~ ^ _ {} and Unicode σ_i ≠ 0, ∂ℓ/∂z, Σ_j, D ∈ ℝ^{N×N} ✓"
+    solution = dataclasses.replace(softmax_n3 if with_matrix else softmax, remarks=(remark,))
     destination = tmp_path / "out.pdf"
     compile_pdf(render.render(render.solution_data(solution), "tex"), destination)
     assert destination.read_bytes().startswith(b"%PDF")

@@ -14,7 +14,7 @@ from symderiv.verify import verify
 
 x, a, b = sp.symbols("x a b")
 X, A = vector("x"), vector("a")
-i, j, k, m = index("i"), index("j"), index("k"), index("m")
+i, j, k = index("i"), index("j"), index("k")
 
 
 def equals_diff(result, f, var=x):

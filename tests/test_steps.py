@@ -42,6 +42,15 @@ def tree():
     return top, inner, leaf, other
 
 
+def with_leaf_step(tree, step):
+    """The fixture tree with the innermost leaf's only step replaced, rebuilt with dataclasses.replace."""
+    top, inner, leaf, other = tree
+    leaf2 = dataclasses.replace(leaf, steps=(step,))
+    inner2 = dataclasses.replace(inner, steps=(dataclasses.replace(inner.steps[0], uses=(leaf2,)),))
+    top2 = dataclasses.replace(top, steps=(dataclasses.replace(top.steps[0], uses=(inner2, other)),) + top.steps[1:])
+    return top2, leaf2
+
+
 class TestFrozen:
     @pytest.mark.parametrize(
         "node, field, value",
@@ -98,11 +107,9 @@ class TestChain:
 
     @pytest.mark.parametrize("rule, expected", [("unknown", True), ("exp", False)])
     def test_has_unknown_looks_into_sub_derivations(self, tree, rule, expected):
-        top, inner, leaf, other = tree
-        leaf2 = Derivation(lhs=leaf.lhs, steps=(Step(rule=rule, rhs=leaf.steps[0].rhs, check=OK),))
-        inner2 = dataclasses.replace(inner, steps=(dataclasses.replace(inner.steps[0], uses=(leaf2,)),))
-        top2 = dataclasses.replace(top, steps=(dataclasses.replace(top.steps[0], uses=(inner2, other)),) + top.steps[1:])
+        top2, _ = with_leaf_step(tree, Step(rule=rule, rhs=sp.S.One, check=OK))
         assert top2.has_unknown() is expected
+        assert ("unknown" in top2.rules()) is expected
 
 
 class TestFailures:
@@ -112,10 +119,7 @@ class TestFailures:
 
     @pytest.mark.parametrize("check", [None, FALSE, UNDECIDED], ids=["unchecked", "false", "undecided"])
     def test_a_bad_link_deep_in_the_tree_is_reported_with_its_position(self, tree, check):
-        top, inner, leaf, other = tree
-        bad_leaf = dataclasses.replace(leaf, steps=(dataclasses.replace(leaf.steps[0], check=check),))
-        inner2 = dataclasses.replace(inner, steps=(dataclasses.replace(inner.steps[0], uses=(bad_leaf,)),))
-        top2 = dataclasses.replace(top, steps=(dataclasses.replace(top.steps[0], uses=(inner2, other)),) + top.steps[1:])
+        top2, bad_leaf = with_leaf_step(tree, dataclasses.replace(tree[2].steps[0], check=check))
         failures = top2.failures()
         assert [(der, n) for der, n, _ in failures] == [(bad_leaf, 0)]
         assert failures[0][2].check == check

@@ -271,3 +271,17 @@ def test_the_core_imports_neither_click_nor_jinja():
 def test_oracle_check_of_the_expression_derivative_agrees_with_sympy():
     derived = derive_expression("log(1 + exp(x))", "x")
     assert compare(derived.derivation.result, sp.diff(expand_special(sp.log(1 + sp.exp(x))), x)).ok is True
+
+
+def test_a_problem_with_scalar_named_quantities(monkeypatch):
+    """As the backprop problem will be: named scalars z, y; answers in the names or expanded."""
+    layers = ["p1 = w1*x", "y = sigmoid(p1)", "p2 = w2*y", "z = sigmoid(p2)"]
+    solution = derive_expression("(d - z)**2/2", "w1", layers).solution
+    monkeypatch.setattr(usercheck, "_solved", lambda name, params, method: solution)
+    assert check_answer("-(d - z)*z*(1 - z)*w2*y*(1 - y)*x", problem="backprop").correct is True
+    expanded = "-(d - sigmoid(w2*sigmoid(w1*x)))*sigmoid(w2*sigmoid(w1*x))*(1 - sigmoid(w2*sigmoid(w1*x)))*w2*sigmoid(w1*x)*(1 - sigmoid(w1*x))*x"
+    assert check_answer(expanded, problem="backprop").correct is True
+    slip = check_answer("(d - z)*z*(1 - z)*w2*y*(1 - y)*x", problem="backprop")
+    assert slip.correct is False and slip.counterexample is not None
+    with pytest.raises(InputError, match="unknown name 'q'"):
+        check_answer("q", problem="backprop")
