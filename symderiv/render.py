@@ -11,13 +11,15 @@ import sympy as sp
 
 from . import __version__
 from .planner import rule_statements
-from .printing import latex_relation, text_relation, to_latex, to_latex_matrix, to_text, to_text_matrix
+from .printing import (latex_relation, negated, ordered_terms, text_relation, to_latex, to_latex_matrix, to_text,
+                       to_text_matrix)
 from .errors import InputError
 from .problem import Solution
 from .resources import template_directory
 from .steps import Derivation
 
 FORMATS = {"text": "text.j2", "tex": "document.tex.j2", "md": "markdown.md.j2"}
+SPLIT_AT, LINE_LENGTH = 90, 60  # characters of one-line text: a longer sum is broken into lines of about this length
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi")
 TEX_SPECIALS = {
@@ -37,8 +39,27 @@ def escape_tex(text: str) -> str:
 
 
 def expression(expr: sp.Basic) -> dict:
-    """An expression as the formats need it: LaTeX, one-line Unicode, and sympy's srepr."""
-    return {"latex": Latex(to_latex(expr)), "text": to_text(expr), "sympy": sp.srepr(expr)}
+    """An expression as the formats need it: LaTeX, one-line Unicode, sympy's srepr, and a long sum's lines."""
+    text = to_text(expr)
+    return {"latex": Latex(to_latex(expr)), "text": text, "sympy": sp.srepr(expr), "lines": _lines(expr, text)}
+
+
+def _lines(expr: sp.Basic, text: str) -> list[Latex] | None:
+    """A sum too long for one row, as LaTeX lines of whole terms (the 2nd line on start with their sign), or None."""
+    if len(text) <= SPLIT_AT or not isinstance(expr, sp.Add):
+        return None
+    lines, current, width = [], "", 0
+    for n, term in enumerate(ordered_terms(expr, expr.as_ordered_terms())):
+        sign = "- " if n and term.could_extract_minus_sign() else "+ " if n else ""
+        term = negated(term) if sign == "- " else term
+        tex, size = to_latex(term), len(to_text(term))
+        if current and width + size > LINE_LENGTH:
+            lines.append(current)
+            current, width = "", 0
+        current += (" " if current else "") + sign + (rf"\left({tex}\right)" if term.is_Add else tex)
+        width += size
+    lines.append(current)
+    return [Latex(line) for line in lines] if len(lines) > 1 else None
 
 
 def derivation_data(derivation: Derivation, earlier: tuple = ()) -> dict:
@@ -203,7 +224,7 @@ def _matrix_data(matrix) -> dict | None:
             "entries": [[sp.srepr(matrix[a, b]) for b in range(matrix.cols)] for a in range(matrix.rows)]}
 
 
-PRESENTATION = {"text", "conditions_text", "label", "rules", "rule_names", "audit"}
+PRESENTATION = {"text", "conditions_text", "label", "rules", "rule_names", "audit", "lines"}
 
 
 def _public(value):

@@ -1,18 +1,7 @@
 """Homework sheets: a TOML file lists problems; `build` typesets a questions PDF and a solutions PDF from it.
 
-Importing this module is cheap (no sympy, no Jinja): a sheet whose build is cached is served without them.
-
-    title = "Homework 3"                      # required; course, author, date are optional
-    [[problem]]
-    name = "backprop"                         # a catalog problem (`symderiv list`) ...
-    params = { layers = 2 }
-    points = 10
-    [[problem]]
-    expr = "x**2 * exp(-x)"                   # ... or an expression of your own
-    wrt = "x"
-    define = ["y = sigmoid(w1*x)"]            # optional named quantities, as `derive --define`
-    parts = ["derivative"]                    # optional: only these part ids
-    question = "Softmax"                      # optional: consecutive entries with the same text form one question
+Importing this module is cheap (no sympy, no Jinja), so a cached build is served without them. The format is
+described in docs/sheets.md and in `symderiv build --help`; examples/lecture-homework.toml is a complete sheet.
 """
 from __future__ import annotations
 
@@ -27,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache
-from .errors import DerivationFailed, InputError
+from .errors import DerivationFailed, InputError, TexFailed, TexMissing
 
 SHEET_KEYS = ("title", "course", "author", "date", "problem")
 ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question")
@@ -312,10 +301,15 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
     store = cache.BuildCache(out_dir / cache.CACHE_DIRNAME) if use_cache else None
     key = cache.build_key(sheet.source, templates) if use_cache else None
     if store is not None and (hit := store.get(key, list(names))):
-        files = cache.place({hit[name]: out_dir / names[name] for name in wanted})
+        files = _place({hit[name]: out_dir / names[name] for name in wanted}, out_dir)
         progress(f"{sheet.path}: unchanged since the last build; copied from {store.root}")
         return Built(files=files, cached=True)
     check_names(sheet)
+    timeout = tex_timeout()
+    from .pdf import INSTALL_HINT, tex_available
+
+    if not tex_available():
+        raise TexMissing(INSTALL_HINT)
     solutions = []
     for n, entry in enumerate(sheet.entries, 1):
         progress(f"[{n}/{len(sheet.entries)}] deriving {entry.label}")
@@ -323,20 +317,31 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
     data = sheet_data(sheet, solutions)
     progress("typesetting the questions and the solutions")
     with tempfile.TemporaryDirectory(prefix="symderiv-sheet-") as work:
-        staged = _typeset(data, Path(work), templates, {name: out_dir / names[name] for name in names})
+        try:
+            staged = _typeset(data, Path(work), templates, timeout, {name: out_dir / names[name] for name in names})
+        except TexFailed:
+            if keep_tex:  # the sources help to find the error; the PDFs stay as they were
+                _place({Path(work) / name: out_dir / names[name] for name in names if name.endswith(".tex")}, out_dir)
+            raise
         if store is not None:
             store.put(key, staged)
-        files = cache.place({staged[name]: out_dir / names[name] for name in wanted})
+        files = _place({staged[name]: out_dir / names[name] for name in wanted}, out_dir)
     return Built(files=files, cached=False)
 
 
-def _typeset(data: dict, work: Path, templates: Path | None, destinations: dict[str, Path]) -> dict[str, Path]:
+def _place(copies: dict[Path, Path], out_dir: Path) -> tuple[Path, ...]:
+    """cache.place, with a folder that cannot be written reported as one sentence."""
+    try:
+        return cache.place(copies)
+    except OSError as error:
+        raise InputError(f"cannot write to {out_dir}: {error.strerror or error}; choose another folder with -o.") from None
+
+
+def _typeset(data: dict, work: Path, templates: Path | None, timeout: float, destinations: dict) -> dict[str, Path]:
     """Both documents rendered and compiled side by side in `work`; nothing is placed yet."""
-    from .errors import TexFailed
     from .pdf import compile_pdf
     from .render import render_template
 
-    timeout = tex_timeout()
     staged = {}
     for kind in KINDS:
         staged[f"{kind}.tex"] = work / f"{kind}.tex"

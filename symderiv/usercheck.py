@@ -141,7 +141,13 @@ def compare(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple =
         difference = oracle(a, definitions) - oracle(b, definitions)
     if not difference.has(sp.Derivative) and vanishes(difference):
         return Check(ok=True, method="exact", detail="rational-function identity")
-    return decide(a, b, definitions, conditions)
+    check = decide(a, b, definitions, conditions)
+    if check.ok is True and "numeric" in check.method + check.detail:
+        found = counterexample(a, b, definitions, conditions)  # decide samples positive values only
+        if found is not None:
+            left, right = found.values()
+            return Check(ok=False, method=check.method, detail=f"at {found.where()}: left side {left}, right side {right}")
+    return check
 
 
 def vanishes(expr: sp.Expr) -> bool:
@@ -213,8 +219,10 @@ def _differing_point(u: sp.Expr, v: sp.Expr, rng: random.Random):
     variables = sorted(_variables(u) | _variables(v), key=sp.default_sort_key)
     nice = [[NICE_VALUES[(m + t) % len(NICE_VALUES)] for m in range(len(variables))] for t in range(len(NICE_VALUES))]
     drawn = [[sp.Rational(rng.randint(10, 300), 100) for _ in variables] for _ in range(16)]
-    for values in nice + drawn:
-        point = dict(zip(variables, values))
+    signs = [[-1] * len(variables), [(-1) ** m for m in range(len(variables))], [(-1) ** (m + 1) for m in range(len(variables))]]
+    signed = [[value * sign for value, sign in zip(row, flip)] for flip in signs for row in nice[:4] + drawn[:8]]
+    for values in nice + drawn + signed:
+        point = {s: value if value > 0 or not s.is_positive else -value for s, value in zip(variables, values)}
         try:
             p, q = (sp.N(e.xreplace(point), DIGITS) for e in (u, v))
         except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):

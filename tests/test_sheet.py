@@ -373,3 +373,17 @@ def test_the_example_sheet_builds_when_its_problems_exist(tmp_path):
 def test_load_sheet_raises_input_error_for_code_callers(tmp_path):
     with pytest.raises(InputError, match="has no title"):
         load_sheet(write(tmp_path, ENTRY))
+
+
+def test_build_without_tex_says_how_to_install_it_before_deriving_anything(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex anywhere
+    result = build(write(tmp_path, SHEET), "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "make setup" in result.stderr and "deriving" not in result.stderr
+    assert not list(tmp_path.glob("out/*.pdf"))
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_sentence(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = build(write(tmp_path, SHEET), "-o", blocker / "out")
+    assert result.exit_code == 2 and "Traceback" not in result.output

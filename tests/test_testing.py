@@ -3,7 +3,7 @@ import pytest
 import sympy as sp
 
 from symderiv.errors import SymderivError
-from symderiv.functions import sigmoid
+from symderiv.functions import relu, sigmoid
 from symderiv.testing import as_expression, assert_sym_equal, explain_comparison
 
 x, y = sp.symbols("x y")
@@ -85,3 +85,16 @@ def test_other_types_are_refused():
 def test_explain_comparison_tells_structural_from_mathematical_difference():
     assert "mathematically equal" in "\n".join(explain_comparison((x + 1) ** 2, x**2 + 2 * x + 1))
     assert any("counterexample" in line for line in explain_comparison(x, x + 1))
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (sp.Abs(x), x), (relu(x), x), (sp.Derivative(relu(x), x), 1), (sp.Heaviside(x), 1),
+])
+def test_identities_that_hold_only_for_positive_values_fail(actual, expected):
+    with pytest.raises(AssertionError, match="counterexample: at x = -0.5"):
+        assert_sym_equal(actual, expected)
+
+
+def test_assumptions_are_respected():
+    positive = sp.Symbol("x", positive=True)
+    assert assert_sym_equal(sp.Abs(positive), positive).ok

@@ -285,3 +285,8 @@ def test_a_problem_with_scalar_named_quantities(monkeypatch):
     assert slip.correct is False and slip.counterexample is not None
     with pytest.raises(InputError, match="unknown name 'q'"):
         check_answer("q", problem="backprop")
+
+
+def test_an_answer_right_only_for_positive_values_is_incorrect():
+    verdict = check_answer("1", expr="relu(x)", wrt="x")
+    assert verdict.correct is False and verdict.counterexample.where() == "x = -0.5"
