@@ -182,12 +182,23 @@ def _solve_key(definition: Definition, binding: dict) -> sp.Expr:
 
 @lru_cache(maxsize=256)
 def _solve_key_cached(name: sp.Expr, value: sp.Expr) -> sp.Expr:
+    """q = (a·t + b)/(c·t + d) in the key t gives t = (b − d·q)/(c·q − a)."""
     (key,) = [n for n in value.atoms(sp.exp) if not _has_bound_symbol(n, value)]
-    unknown = sp.Dummy("t", positive=True)
-    solutions = sp.solve(sp.Eq(name, value.xreplace({key: unknown})), unknown)
-    if len(solutions) != 1:
-        raise ValueError(f"cannot solve {name} = {value} for {key}")
-    return solutions[0]
+    t = sp.Dummy("t")
+    numerator, denominator = sp.fraction(sp.together(value.xreplace({key: t})))
+    (a, b), (c, d) = (_linear_coefficients(part, t) for part in (numerator, denominator))
+    if sp.expand(a * d - b * c) == 0:
+        raise ValueError(f"{name} = {value} does not determine {key}")
+    return sp.cancel((b - d * name) / (c * name - a))
+
+
+def _linear_coefficients(expr: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    """(a, b) with expr = a·t + b, or ValueError when expr is not linear in t."""
+    expanded = sp.expand(expr)
+    a, b = expanded.coeff(t, 1), expanded.coeff(t, 0)
+    if sp.expand(a * t + b - expanded) != 0:
+        raise ValueError(f"{expr} is not linear in the key exponential")
+    return a, b
 
 
 def _has_bound_symbol(node: sp.Expr, within: sp.Expr) -> bool:

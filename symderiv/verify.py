@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
+from sympy.polys.fields import sfield
 
 from .definitions import Definition, unfold
 from .functions import expand_special
@@ -16,6 +17,7 @@ from .symbols import N
 
 INDEX_SIZES = (2, 3, 4, 5)
 SIMPLIFY_MAX_OPS = 120
+MAX_EXPANDED_POWER = 64
 SAMPLES, DIGITS, TOLERANCE = 6, 30, sp.Float("1e-20", 30)
 
 
@@ -86,9 +88,14 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
 
 def exact_zero(expr: sp.Expr) -> bool | None:
     """True/False when `expr` is a rational function of independent generators; None when undecided."""
+    if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER for p in expr.atoms(sp.Pow)):
+        return None  # (x + y + 1)**1000 would expand into half a million terms: leave it to sampling
     expr, independent = _as_rational(expr)
-    numerator = sp.together(expr).as_numer_denom()[0]
-    if sp.expand(numerator) == 0:
+    try:
+        zero = sfield(expr)[1] == 0
+    except Exception:  # noqa: BLE001 - not a rational function the field can hold: expand the numerator
+        zero = sp.expand(sp.together(expr).as_numer_denom()[0]) == 0
+    if zero:
         return True
     return False if independent else None
 
@@ -142,7 +149,19 @@ def _decide_by_instances(left: sp.Expr, right: sp.Expr, conditions: tuple) -> Ch
 @lru_cache(maxsize=8192)
 def _instance(expr: sp.Expr, binding: tuple) -> sp.Expr:
     """The expression at concrete N and indices, with sums expanded and derivatives done."""
-    return expr.xreplace(dict(binding)).doit()
+    return _expand_sums(expr.xreplace(dict(binding))).doit()
+
+
+def _expand_sums(expr: sp.Expr) -> sp.Expr:
+    """Σ_{j=a}^{b} f with integer bounds written out term by term (Sum.doit first hunts for closed forms)."""
+    def written_out(node):
+        (j, low, high), = node.limits
+        return sp.Add(*[node.function.xreplace({j: value}) for value in range(int(low), int(high) + 1)])
+
+    return expr.replace(
+        lambda n: isinstance(n, sp.Sum) and len(n.limits) == 1 and n.limits[0][1].is_Integer and n.limits[0][2].is_Integer,
+        written_out,
+    )
 
 
 @lru_cache(maxsize=8192)
