@@ -15,7 +15,7 @@ METHOD_HELP = "Where both the quotient and the reciprocal rule apply, force one 
 
 
 class SymderivGroup(click.Group):
-    """A click group that reports a SymderivError as one sentence and its exit code, never a traceback."""
+    """A click group that reports a SymderivError or a usage error as one sentence and its exit code, never a traceback."""
 
     def invoke(self, ctx):
         try:
@@ -23,6 +23,10 @@ class SymderivGroup(click.Group):
         except SymderivError as error:
             click.echo(f"symderiv: {error}", err=True)
             ctx.exit(error.exit_code)
+        except click.UsageError as error:
+            where = error.ctx.command_path if error.ctx else "symderiv"
+            click.echo(f"symderiv: {error.format_message().rstrip('.')} (see `{where} --help`).", err=True)
+            ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("symderiv: interrupted.", err=True)
             ctx.exit(130)

@@ -172,12 +172,6 @@ def test_unwritable_output(run, tmp_path):
     assert "cannot write" in line and str(blocker / "out.txt") in line
 
 
-CLICK_USAGE_BUG = (
-    "click usage errors (bad -p syntax, bad --method/-f choice) print the 4-line 'Usage: … / Try … / "
-    "Error: …' block; SymderivGroup only turns SymderivError into one line"
-)
-
-
 @pytest.mark.parametrize(
     "args, words",
     [
@@ -194,11 +188,10 @@ def test_usage_errors_exit_2_without_traceback(run, args, words):
     assert "Traceback" not in result.stderr and words in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=CLICK_USAGE_BUG)
 @pytest.mark.parametrize(
     "args",
-    [("-p", "n"), ("--method", "foo")],
-    ids=["p-without-equals", "bad-method"],
+    [("-p", "n"), ("-p", "=3"), ("--method", "foo"), ("-f", "xml")],
+    ids=["p-without-equals", "p-without-key", "bad-method", "bad-format"],
 )
 def test_usage_errors_are_one_line(run, args):
     assert_clean_error(run("derive", "softmax-jacobian", *args))
