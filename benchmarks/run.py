@@ -72,10 +72,9 @@ def main() -> None:
             print(f"{n:>4} {ours:13.3f}s {naive:11.3f}s {naive / ours:8.1f}x")
         else:
             print(f"{n:>4} {ours:13.3f}s {'-':>12} {'-':>9}")
-    extra = ROOT / "benchmarks" / "extra.py"
-    if extra.exists():
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         print()
-        subprocess.run([PYTHON, str(extra)] + sys.argv[1:], cwd=ROOT, check=False)
+        subprocess.run([PYTHON, str(script)] + sys.argv[1:], cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":
