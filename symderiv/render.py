@@ -132,6 +132,7 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
             "checks": [_check_data(c) for c in part.checks],
             "remarks": list(part.remarks),
             "verified": part.verified,
+            "complete": not part.derivation.has_unknown(),
             "audit": audit(data),
         })
         earlier += ((derivation, label),)
