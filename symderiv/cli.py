@@ -219,10 +219,12 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
       [[problem]]
       expr = "x**2*exp(-x)"                 # ... or an expression, with wrt
       wrt = "x"
+      define = ["y = sigmoid(x)"]           # optional: named quantities, as derive --define
       parts = ["derivative"]                # optional: only these part ids
       question = "Warm-up"                  # optional: consecutive entries with the same text form one question
 
     An unchanged sheet (same file, templates and symderiv) is copied from the cache in OUTPUT/.cache.
+    Each TeX run stops after $SYMDERIV_TEX_TIMEOUT seconds (default 60); docs/sheets.md has the details.
     Exits with 0 on success, 1 when a derivation does not verify or TeX fails, 2 on a bad sheet.
     """
     from .sheet import build as build_sheet

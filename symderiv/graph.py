@@ -20,7 +20,7 @@ from .steps import Check
 
 MIN_NAMES = 8  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
-EXACT_MAX_OPS = 80  # larger differences are not put over a common denominator (2^L terms for L factors)
+EXACT_MAX_OPS = 40  # larger differences are not put over a common denominator (2^L terms for L factors)
 SAMPLES, DIGITS, TOLERANCE = 6, 30, mpmath.mpf("1e-20")
 
 
@@ -29,7 +29,8 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
     graph = Graph.of(tuple(definitions))
     if graph is None or not graph.applies(a, b):
         return None
-    if all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for side in (a, b) for d in side.atoms(sp.Derivative)):
+    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for side in (a, b) for d in side.atoms(sp.Derivative))
+    if short and sp.count_ops(a) + sp.count_ops(b) <= EXACT_MAX_OPS:
         left, right = graph.symbolic(a), graph.symbolic(b)
         for kept in ("kept", "unfolded one level"):
             if _identical(left, right):
@@ -53,8 +54,8 @@ class Graph:
 
     def __init__(self, bodies: dict, patterned: tuple):
         self.patterned = patterned
-        self.bodies = {name: self.local(value) for name, value in bodies.items()}
         self.memo: dict = {}
+        self.bodies = {name: self.local(value) for name, value in bodies.items()}
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -65,7 +66,10 @@ class Graph:
 
     def local(self, expr: sp.Expr) -> sp.Expr:
         """The expression with parameterised definitions and σ, relu unfolded, its names left as they are."""
-        return expand_special(unfold(expr, self.patterned) if self.patterned else expr)
+        key = ("local", expr)
+        if key not in self.memo:
+            self.memo[key] = expand_special(unfold(expr, self.patterned) if self.patterned else expr)
+        return self.memo[key]
 
     def applies(self, a: sp.Expr, b: sp.Expr) -> bool:
         """Index-free sides, derivatives by symbols only, and enough names below them to make unfolding costly."""
@@ -119,22 +123,26 @@ class Graph:
 
     def depends(self, f: sp.Expr, v: sp.Symbol) -> list:
         """The symbols of `f` through which f depends on v (v itself, or names with v below them)."""
-        return [s for s in f.free_symbols if s == v or (s in self.bodies and v in self.below(s))]
+        key = ("depends", f, v)
+        if key not in self.memo:
+            self.memo[key] = [s for s in f.free_symbols if s == v or (s in self.bodies and v in self.below(s))]
+        return self.memo[key]
 
     def derivative(self, f: sp.Expr, v: sp.Symbol, n: int) -> mpmath.mpf:
         """∂f/∂v at sample point n, by the chain rule over every path of the graph (v held as a variable)."""
-        if f in self.bodies and f != v:
-            key = ("derivative", f, v, n)
-            if key not in self.memo:
+        key = ("derivative", f, v, n)
+        if key not in self.memo:
+            if f in self.bodies and f != v:
                 self.memo[key] = self.derivative(self.bodies[f], v, n)
-            return self.memo[key]
-        f = self.local(f)
-        total = mpmath.mpf(0)
-        for s in self.depends(f, v):
-            inner = 1 if s == v else self.derivative(s, v, n)
-            if inner != 0:
-                total += self.evaluate(self.partial(f, s), n) * inner
-        return total
+            else:
+                f = self.local(f)
+                total = mpmath.mpf(0)
+                for s in self.depends(f, v):
+                    inner = 1 if s == v else self.derivative(s, v, n)
+                    if inner != 0:
+                        total += self.value(self.partial(f, s), n) * inner
+                self.memo[key] = total
+        return self.memo[key]
 
     def symbolic_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr:
         """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable)."""
@@ -155,39 +163,32 @@ class Graph:
         """Each name replaced by its definition, one level deep (a substitution: equality is preserved)."""
         return expr.xreplace({s: self.bodies[s] for s in expr.free_symbols if s in self.bodies})
 
-    def evaluate(self, expr: sp.Expr, n: int) -> mpmath.mpf:
-        """An expression of names and leaves at sample point n."""
+    def value(self, expr: sp.Expr, n: int) -> mpmath.mpf:
+        """The expression at sample point n: leaves random, names through their definitions, memoised per node."""
         key = ("value", expr, n)
         if key not in self.memo:
-            self.memo[key] = _mpf(expr.xreplace(self.point(n)))
+            self.memo[key] = self._value(expr, n)
         return self.memo[key]
 
-    def point(self, n: int) -> dict:
-        """Sample point n: random leaves, and every name evaluated through its definition."""
-        key = ("point", n)
-        if key not in self.memo:
-            leaves = set().union(*[body.free_symbols for body in self.bodies.values()]) - set(self.bodies)
-            rng = random.Random(20240517 + n)
-            values = {s: sp.Rational(rng.randint(150, 1850), 1000) for s in sorted(leaves, key=str)}
-            with mpmath.workdps(DIGITS + 10):
-                for name in self._topological():
-                    values[name] = sp.Float(_mpf(self.bodies[name].xreplace(values)), DIGITS + 10)
-            self.memo[key] = values
-        return self.memo[key]
-
-    def _topological(self) -> list:
-        order, seen = [], set()
-
-        def visit(name):
-            if name not in seen:
-                seen.add(name)
-                for s in sorted(self.bodies[name].free_symbols & set(self.bodies), key=str):
-                    visit(s)
-                order.append(name)
-
-        for name in sorted(self.bodies, key=str):
-            visit(name)
-        return order
+    def _value(self, expr: sp.Expr, n: int) -> mpmath.mpf:
+        if expr in self.bodies:
+            return self.value(self.bodies[expr], n)
+        if expr.is_Symbol:
+            return _leaf(expr, n)
+        if expr.is_Number:
+            return mpmath.mpf(expr.p) / expr.q if expr.is_Rational else mpmath.mpf(sp.Float(expr, DIGITS + 10))
+        if isinstance(expr, sp.Derivative) and len(expr.variables) == 1:
+            return self.derivative(expr.expr, expr.variables[0], n)
+        if type(expr) in NUMERIC:
+            result = NUMERIC[type(expr)](*[self.value(a, n) for a in expr.args])
+            if not isinstance(result, mpmath.mpf):
+                raise ValueError(f"{expr} is not real at sample point {n + 1}")
+            return result
+        local = self.local(expr)
+        if local != expr:
+            return self.value(local, n)
+        point = {s: sp.Float(self.value(s, n), DIGITS + 10) for s in expr.free_symbols}
+        return _mpf(expr.xreplace(point))
 
     def numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
         """Agreement at SAMPLES points, names evaluated through their definitions, within a relative TOLERANCE."""
@@ -195,14 +196,10 @@ class Graph:
             return self._numeric(a, b)
 
     def _numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
-        extra = sorted((a.free_symbols | b.free_symbols) - set(self.point(0)), key=str)
         agreed = 0
         for n in range(SAMPLES * 2):
-            values = dict(self.point(n))
-            rng = random.Random(7 + n)
-            values.update({s: sp.Rational(rng.randint(150, 1850), 1000) for s in extra})
             try:
-                u, v = (self._side(side, values, n) for side in (a, b))
+                u, v = self.value(self.local(a), n), self.value(self.local(b), n)
             except (ValueError, TypeError, ZeroDivisionError):
                 continue
             if not all(mpmath.isfinite(w) for w in (u, v)):
@@ -215,11 +212,28 @@ class Graph:
                 return Check(ok=True, method="numeric", detail=detail)
         return Check(ok=None, method="numeric", detail="too few points where both sides are defined")
 
-    def _side(self, side: sp.Expr, values: dict, n: int) -> mpmath.mpf:
-        done = {node: sp.Float(self.derivative(node.expr, node.variables[0], n), DIGITS + 10)
-                for node in side.atoms(sp.Derivative)}
-        return _mpf(self.local(side.xreplace(done)).xreplace(values))
 
+def _leaf(symbol: sp.Symbol, n: int) -> mpmath.mpf:
+    """A leaf's value at sample point n: a rational in [0.15, 1.85], the same in every check."""
+    return mpmath.mpf(random.Random(f"{n}:{symbol}").randint(150, 1850)) / 1000
+
+
+def _power(base, exponent):
+    if base < 0 and exponent != int(exponent):
+        raise ValueError("a negative base to a fractional power")
+    return base**exponent
+
+
+def _log(x):
+    if x <= 0:
+        raise ValueError("the logarithm of a number that is not positive")
+    return mpmath.log(x)
+
+
+NUMERIC = {
+    sp.Add: lambda *xs: mpmath.fsum(xs), sp.Mul: lambda *xs: mpmath.fprod(xs), sp.Pow: _power,
+    sp.exp: mpmath.exp, sp.log: _log, sp.tanh: mpmath.tanh, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
+}
 
 def _mpf(expr: sp.Expr) -> mpmath.mpf:
     """A real number from a numeric sympy expression, at DIGITS + 10 digits."""

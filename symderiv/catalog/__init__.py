@@ -7,6 +7,7 @@ from ..errors import InputError
 from ..problem import Solution, closest, parse_params
 
 MODULES = {
+    "backprop": "backprop",
     "softmax-jacobian": "softmax_jacobian",
 }
 

@@ -1,0 +1,138 @@
+"""The lecture note's backpropagation question: a scalar network p_l = w_l·y_{l−1}, y_l = act(p_l), loss E."""
+from __future__ import annotations
+
+import dataclasses
+
+import sympy as sp
+
+from ..chains import derive_backward
+from ..definitions import Definition
+from ..functions import relu, sigmoid
+from ..planner import Planner, derive
+from ..printing import to_text
+from ..problem import Param, Part, Solution
+from ..symbols import scalar
+from ..verify import verify
+
+NAME = "backprop"
+TITLE = "Backpropagation through a scalar network"
+SUMMARY = "∂E/∂w₂ and ∂E/∂w₁ for p₁ = w₁x, y = σ(p₁), p₂ = w₂y, z = σ(p₂), E = ½(d − z)²: the chain rule"
+QUESTION = (
+    r"A network with one neuron per layer computes $p_1 = w_1 x$, $y = \sigma(p_1)$, $p_2 = w_2 y$, "
+    r"$z = \sigma(p_2)$ from the input $x$, and is trained on the error $E = \tfrac{1}{2}(d - z)^2$ "
+    r"between the label $d$ and the prediction $z$. Find $\partial E / \partial w_2$ and $\partial E / \partial w_1$."
+)
+PARAMS = {
+    "layers": Param(name="layers", default=2, low=1, high=64, help="the number of layers L"),
+    "activation": Param(name="activation", default="sigmoid", choices=("sigmoid", "tanh", "relu"),
+                        help="the activation function of every layer"),
+    "loss": Param(name="loss", default="mse", choices=("mse", "bce"),
+                  help="squared error ½(d − z)² or binary cross-entropy −(d ln z + (1 − d) ln(1 − z))"),
+}
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
+LOSSES = {
+    "mse": lambda d, z: sp.Rational(1, 2) * (d - z) ** 2,
+    "bce": lambda d, z: -(d * sp.log(z) + (1 - d) * sp.log(1 - z)),
+}
+NOTES = {
+    "loss": "from the label and the output of the current layer",
+    "activation": {"sigmoid": "from the output of the current layer", "tanh": "from the output of the current layer",
+                   "relu": "from the pre-activation of the current layer: 1 where it is positive, else 0"},
+    "weight": "weight of the next layer, known from the forward pass",
+    "input": "input of the current layer",
+}
+TITLES = {
+    "weight": "The gradient of the weight w{l} (layer {l}): the chain rule along the network",
+    "delta": "∂E/∂w₁ the backpropagation way: δ = ∂E/∂p of each layer, from the δ of the layer above",
+}
+REMARKS = {
+    "slip": "A common slip (the lecture note makes it) is ∂E/∂z = (d − z): the chain rule on ½(d − z)² carries the "
+            "inner derivative ∂(d − z)/∂z = −1, so the sign flips. sympy's own derivative of the loss gives {oracle}, "
+            "and every gradient above inherits that sign.",
+    "lemma": "σ′ = σ(1 − σ) is the lemma proved in the problem sigmoid-derivative; it is cited here, not re-derived.",
+    "delta": "Each step of the last part substitutes one δ: the same short derivation for every layer, so the whole "
+             "gradient costs one backward sweep, linear in the number of layers. At every layer the weight's "
+             "gradient is the δ of its layer times the layer's input, as in the first two steps.",
+    "bce": "With a sigmoid output and the cross-entropy loss, the factor z(1 − z) of σ′ cancels the denominator "
+           "of ∂E/∂z, and the output δ is {delta}: the algebra step of its derivation shows the cancellation.",
+    "relu": "relu′(p) = H(p) is 1 where p > 0 and 0 where p < 0. At p = 0 relu has no derivative; the convention "
+            "relu′(0) = 0 (H(0) = 0) is used, which is why the conditions list p ≠ 0 for the classical derivative.",
+}
+
+
+def network(layers: int, activation: str, loss: str):
+    """The symbols and definitions of the network, in forward order (p₁ := w₁x first, E last)."""
+    x, d, E = scalar("x"), scalar("d"), scalar("E")
+    weights = [scalar(f"w{l}") for l in range(1, layers + 1)]
+    pre = [scalar(f"p{l}") for l in range(1, layers + 1)]
+    hidden = [scalar("y")] if layers == 2 else [scalar(f"y{l}") for l in range(1, layers)]
+    outputs = [x, *hidden, scalar("z")]
+    act = ACTIVATIONS[activation]
+    definitions = []
+    for l in range(1, layers + 1):
+        definitions.append(Definition(name=pre[l - 1], expr=weights[l - 1] * outputs[l - 1]))
+        definitions.append(Definition(name=outputs[l], expr=act(pre[l - 1])))
+    definitions.append(Definition(name=E, expr=LOSSES[loss](d, outputs[-1])))
+    return E, weights, pre, outputs, tuple(definitions)
+
+
+def annotations(E, weights, pre, outputs, activation: str) -> tuple:
+    """The note's annotations, keyed by the derivative they explain."""
+    d = lambda f, v: sp.Derivative(f, v, evaluate=False)  # noqa: E731
+    notes = [(d(E, outputs[-1]), NOTES["loss"])]
+    for l in range(1, len(weights) + 1):
+        notes.append((d(outputs[l], pre[l - 1]), NOTES["activation"][activation]))
+        notes.append((d(pre[l - 1], weights[l - 1]), NOTES["input"]))
+        if l > 1:
+            notes.append((d(pre[l - 1], outputs[l - 1]), NOTES["weight"]))
+    return tuple(notes)
+
+
+def solve(params: dict, method: str = "auto") -> Solution:
+    """Derive ∂E/∂w_l for every layer by the Leibniz chain, then ∂E/∂w₁ by the δ recursion; check every link."""
+    layers, activation, loss = params["layers"], params["activation"], params["loss"]
+    E, weights, pre, outputs, definitions = network(layers, activation, loss)
+    options = dict(definitions=definitions, method=method, notes=annotations(E, weights, pre, outputs, activation))
+    planner = Planner()
+    parts = []
+    for l in range(layers, 0, -1):
+        derivation = verify(derive(E, weights[l - 1], planner=planner, **options), definitions)
+        parts.append(Part(id=f"dE_dw{l}", title=TITLES["weight"].format(l=l), derivation=with_relu(derivation, pre, activation)))
+    backward = verify(derive_backward(E, weights[0], tuple(pre), planner=planner, **options), definitions)
+    parts.append(Part(id="delta", title=TITLES["delta"], derivation=with_relu(backward, pre, activation)))
+    shown = definitions + ((lemma(),) if activation == "sigmoid" else ())
+    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=shown, parts=tuple(parts),
+                    remarks=remarks(E, pre, outputs, definitions, activation, loss, planner, method), params=params)
+
+
+def lemma() -> Definition:
+    """σ(u) := 1/(1 + e^{−u}), whose derivative σ(1 − σ) is the lemma the `sigmoid` rule cites."""
+    u = sp.Symbol("u")
+    return Definition(name=sigmoid(u), expr=1 / (1 + sp.exp(-u)), params=(u,))
+
+
+def with_relu(derivation, pre, activation: str):
+    """For relu, the points p_l = 0 where the classical derivative does not exist, as conditions."""
+    if activation != "relu":
+        return derivation
+    used = [p for p in pre if any(isinstance(n, sp.Heaviside) and n.args[0] == p
+                                  for d in derivation.walk() for s in d.steps for n in sp.preorder_traversal(s.rhs))]
+    extra = tuple(sp.Ne(p, 0) for p in used if sp.Ne(p, 0) not in derivation.conditions)
+    return dataclasses.replace(derivation, conditions=derivation.conditions + extra) if extra else derivation
+
+
+def remarks(E, pre, outputs, definitions, activation, loss, planner, method) -> tuple[str, ...]:
+    """The solution's remarks; the formulas in them are derived here, not typed."""
+    found = []
+    if loss == "mse":
+        loss_expr = next(d.expr for d in definitions if d.name == E)
+        found.append(REMARKS["slip"].format(oracle=to_text(sp.diff(loss_expr, outputs[-1]))))
+    if activation == "sigmoid":
+        found.append(REMARKS["lemma"])
+    if loss == "bce" and activation == "sigmoid":
+        delta = derive(E, pre[-1], planner=planner, definitions=definitions, method=method)
+        found.append(REMARKS["bce"].format(delta=to_text(delta.result)))
+    if activation == "relu":
+        found.append(REMARKS["relu"])
+    found.append(REMARKS["delta"])
+    return tuple(found)
