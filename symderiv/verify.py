@@ -90,11 +90,14 @@ def exact_zero(expr: sp.Expr) -> bool | None:
     """True/False when `expr` is a rational function of independent generators; None when undecided."""
     if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER for p in expr.atoms(sp.Pow)):
         return None  # (x + y + 1)**1000 would expand into half a million terms: leave it to sampling
-    expr, independent = _as_rational(expr)
+    expr = _as_rational(expr)
     try:
-        zero = sfield(expr)[1] == 0
+        field, value = sfield(expr)
+        zero = value == 0
+        independent = all(g.is_Symbol or isinstance(g, sp.Indexed) for g in field.symbols)
     except Exception:  # noqa: BLE001 - not a rational function the field can hold: expand the numerator
         zero = sp.expand(sp.together(expr).as_numer_denom()[0]) == 0
+        independent = not any(_generators(expr))
     if zero:
         return True
     return False if independent else None
@@ -196,9 +199,10 @@ def _vector_components(expr: sp.Expr) -> sp.Expr:
     )
 
 
-def _as_rational(expr: sp.Expr) -> tuple[sp.Expr, bool]:
-    """Exponentials e^{Σ c·s} become products of powers of fresh symbols; reports if all generators are free."""
-    expr = expr.replace(sp.tanh, lambda u: (sp.exp(2 * u) - 1) / (sp.exp(2 * u) + 1))
+def _as_rational(expr: sp.Expr) -> sp.Expr:
+    """Exponentials e^{Σ c·s} become products of powers of fresh symbols T_s^c; tanh becomes (T²−1)/(T²+1)."""
+    if expr.has(sp.tanh):
+        expr = expr.replace(sp.tanh, lambda u: (sp.exp(2 * u) - 1) / (sp.exp(2 * u) + 1))
     generators = {}
 
     def power_of(node):
@@ -210,14 +214,8 @@ def _as_rational(expr: sp.Expr) -> tuple[sp.Expr, bool]:
             factors.append(generators.setdefault(rest, sp.Dummy("T")) ** coefficient)
         return sp.Mul(*factors)
 
-    replaced = {}
-    for node in expr.atoms(sp.exp):
-        value = power_of(node)
-        if value is not None:
-            replaced[node] = value
-    expr = expr.xreplace(replaced)
-    independent = all(isinstance(g, (sp.Symbol, sp.Indexed)) for g in _generators(expr))
-    return expr, independent
+    replaced = {node: value for node in expr.atoms(sp.exp) if (value := power_of(node)) is not None}
+    return expr.xreplace(replaced) if replaced else expr
 
 
 def _generators(expr: sp.Expr):
