@@ -58,3 +58,15 @@ def expand_special(expr: sp.Expr) -> sp.Expr:
 def softmax_component(x: sp.IndexedBase, i: sp.Expr, n: sp.Expr, dummy: sp.Symbol) -> sp.Expr:
     """σ_i(x) = e^{x_i} / Σ_{j=1}^{N} e^{x_j}, with `dummy` as the summation index j."""
     return sp.exp(x[i]) / sp.Sum(sp.exp(x[dummy]), (dummy, 1, n))
+
+
+class Jacobian(sp.Function):
+    """D_x f, the Jacobian of f with respect to x: a name used in statements, never differentiated."""
+
+    nargs = 2
+
+    def _latex(self, printer, exp=None):
+        return rf"D_{{{printer._print(self.args[1])}}} {printer._print(self.args[0])}"
+
+    def _symderiv_text(self, printer):
+        return f"D_{printer._print(self.args[1])}{printer._print(self.args[0])}"

@@ -5,7 +5,7 @@ import mpmath
 import sympy as sp
 
 from ..definitions import Definition
-from ..functions import softmax_component
+from ..functions import Jacobian, softmax_component
 from ..jacobian import check_numeric, check_symbolic, explicit_matrix
 from ..planner import derive_jacobian_entry
 from ..problem import Param, Part, Solution
@@ -26,9 +26,9 @@ TITLES = {
     "matrix": "The whole matrix",
 }
 REMARKS = (
-    "The lecture note writes the off-diagonal entry as ∂σ_i/∂x_j, reusing the summation index j; here the "
-    "variable is x_k, so that the sum Σ_j e^{x_j} keeps its own index.",
-    "The matrix is symmetric, so it does not matter whether rows or columns are indexed by σ_i.",
+    "The lecture note writes the off-diagonal entry as ∂σᵢ/∂xⱼ, reusing the summation index j; here the "
+    "variable is xₖ, so that the sum Σⱼ exp(xⱼ) keeps its own index.",
+    "The matrix is symmetric, so it does not matter whether rows or columns are indexed by σᵢ.",
 )
 
 
@@ -41,7 +41,8 @@ def solve(params: dict, method: str = "auto") -> Solution:
     entry = derive_jacobian_entry(sigma[i], x[k], i, {sigma: row_vector}, definitions=[softmax], method=method)
     entry = verify(entry, (softmax,))
     diagonal, off_diagonal = entry.steps[0].uses
-    matrix_statement = sp.Eq(sp.Symbol("D_x_sigma"), entry.result.parent, evaluate=False)
+    jacobian = Jacobian(sp.Symbol("sigma"), sp.Symbol("x"))
+    matrix_statement = sp.Eq(jacobian, entry.result.parent, evaluate=False)
     parts = [
         Part(id="diagonal", title=TITLES["diagonal"], derivation=diagonal),
         Part(id="off-diagonal", title=TITLES["off-diagonal"], derivation=off_diagonal),
