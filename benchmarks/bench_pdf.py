@@ -6,27 +6,17 @@ Run: .venv/bin/python benchmarks/bench_pdf.py [--quick]
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from run import wall  # the same timing as the main benchmark
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-REPEATS = 3 if "--quick" in sys.argv else 5
 SHEET = ROOT / "examples" / "lecture-homework.toml"
-
-
-def wall(command: list[str], cwd: Path, repeats: int = REPEATS) -> float:
-    """Median wall time of a command."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

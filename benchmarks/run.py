@@ -15,12 +15,12 @@ PYTHON = sys.executable
 REPEATS = 3 if "--quick" in sys.argv else 7
 
 
-def wall(command: list[str], repeats: int = REPEATS) -> float:
+def wall(command: list[str], cwd: Path = ROOT, repeats: int = REPEATS) -> float:
     """Median wall time of a command, its output discarded."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

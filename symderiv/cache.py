@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .pdf import place_atomically
 from .resources import template_directory
 
 CACHE_DIRNAME = ".cache"
@@ -102,26 +103,6 @@ class BuildCache:
 
 def place(copies: dict[Path, Path]) -> tuple[Path, ...]:
     """Copy each source to its destination atomically (a temporary file renamed into place)."""
-    placed = []
     for source, destination in copies.items():
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-        os.close(fd)
-        try:
-            shutil.copyfile(source, temporary)
-            os.chmod(temporary, _mode_for(destination))
-            os.replace(temporary, destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        placed.append(destination)
-    return tuple(placed)
-
-
-def _mode_for(destination: Path) -> int:
-    """Keep an existing file's permissions; otherwise 0o666 minus the umask, as open() would."""
-    if destination.exists():
-        return destination.stat().st_mode & 0o7777
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
+        place_atomically(source, destination)
+    return tuple(copies.values())

@@ -90,7 +90,7 @@ def compile_pdf_with_log(
                 raise TexFailed(_failure_message(log, destination))
             if done >= wanted or (passes is None and not _needs_rerun(log, before, _snapshot(workdir))):
                 break
-        _place_atomically(pdf, destination)
+        place_atomically(pdf, destination)
     return TexResult(path=destination, log=log, passes=done)
 
 
@@ -182,7 +182,7 @@ def _failure_message(log: str, destination: Path) -> str:
     return "TeX failed:\n" + "\n".join(lines) + "\n" + _UNCHANGED.format(dest=destination)
 
 
-def _place_atomically(pdf: Path, destination: Path) -> None:
+def place_atomically(pdf: Path, destination: Path) -> None:
     """Copy `pdf` next to `destination` and rename it into place; on any error remove the copy."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
