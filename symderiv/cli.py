@@ -178,7 +178,7 @@ def verify_file(file, fmt, output, templates):
     counterexample. Exits with 0 when every link holds, 1 when one is false or undecided, 2 on bad input.
     """
     from .render import environment, to_json
-    from .usercheck import verify_written, written_data
+    from .written import verify_written, written_data
 
     written = verify_written(_read_text(file), "standard input" if str(file) == "-" else file.name)
     data = written_data(written)

@@ -1,4 +1,4 @@
-"""What users type: expressions to derive, answers to check, and written derivations to check line by line.
+"""What users type: expressions to derive and answers to check (written derivations: written.py).
 
 Text in, data out: every function here takes strings and returns dataclasses of sympy objects (or plain
 dicts of strings for the templates). No click, no Jinja, no file I/O.
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,7 +14,6 @@ from functools import lru_cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from . import __version__
 from .definitions import Definition, unfold
 from .errors import InputError, SymderivError
 from .functions import expand_special
@@ -30,9 +28,6 @@ NICE_VALUES = tuple(sp.Rational(v) for v in ("1/2", "2", "3/2", "3", "1/4", "5/2
 INDEX_SIZES = (2, 3, 4, 5)
 DIGITS = 30
 SHOWN_DIGITS = 8
-MAX_WRITTEN_LINES, MAX_WRITTEN_CHARS = 1000, 100_000
-_DERIVATIVE_LINE = re.compile(r"d\s*/\s*d\s*([A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?)(?=[\s(])\s*(.*)\Z", re.S)
-_WHERE_LINE = re.compile(r"where\s+(.*)\Z", re.S)
 
 
 # --- reading user text ---------------------------------------------------------------------------
@@ -41,7 +36,7 @@ def read(text: str, what: str) -> sp.Expr:
     try:
         return parse_expr(text)
     except SymderivError as error:
-        raise InputError(f"cannot read {what} {_quoted(text)}: {error}") from None
+        raise InputError(f"cannot read {what} {quoted(text)}: {error}") from None
 
 
 def read_definitions(texts: Iterable[str]) -> tuple[Definition, ...]:
@@ -51,12 +46,12 @@ def read_definitions(texts: Iterable[str]) -> tuple[Definition, ...]:
         try:
             name, expr = parse_equation(text)
         except SymderivError as error:
-            raise InputError(f"cannot read the definition {_quoted(text)}: {error}") from None
+            raise InputError(f"cannot read the definition {quoted(text)}: {error}") from None
         if name in seen:
             raise InputError(f"{name!r} is defined twice.")
         seen.add(name)
         definitions.append(Definition(name=scalar(name), expr=expr))
-    _check_acyclic(tuple(definitions))
+    check_acyclic(tuple(definitions))
     return tuple(definitions)
 
 
@@ -64,11 +59,12 @@ def read_variable(text: str) -> sp.Expr:
     """The variable of differentiation: a name such as w1, or a component such as x[k]."""
     var = read(text, "the variable")
     if not isinstance(var, (sp.Symbol, sp.Indexed)) or var == N:
-        raise InputError(f"{_quoted(text)} is not a variable: give a name such as w1 or a component such as x[k].")
+        raise InputError(f"{quoted(text)} is not a variable: give a name such as w1 or a component such as x[k].")
     return var
 
 
-def _check_acyclic(definitions: tuple[Definition, ...]) -> None:
+def check_acyclic(definitions: tuple[Definition, ...]) -> None:
+    """Definitions that refer to each other in a cycle are an InputError."""
     try:
         for definition in definitions:
             unfold(definition.name, definitions)
@@ -76,7 +72,8 @@ def _check_acyclic(definitions: tuple[Definition, ...]) -> None:
         raise InputError("the definitions refer to each other in a cycle.") from None
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
+    """User text as it is quoted in messages: spaces folded, at most 60 characters."""
     text = " ".join(str(text).split())
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
@@ -373,109 +370,6 @@ def _unknown(name: str, by_name: dict) -> str:
     return f"unknown name {name!r} in the answer: this question uses {names}."
 
 
-# --- verify a written derivation ---------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class WrittenLine:
-    """One line of a written chain: its line number, expression, justification, and (after the first) its check."""
-
-    number: int
-    expr: sp.Expr
-    source: str = ""
-    justification: str = ""
-    check: Check | None = None
-    counterexample: Counterexample | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class WrittenDerivation:
-    """A hand-written chain `first = second = …`, each link checked; `conclusion` compares first and last."""
-
-    name: str
-    definitions: tuple[Definition, ...]
-    lines: tuple[WrittenLine, ...]
-    conclusion: Check | None = None
-    where: tuple[str, ...] = ()  # the `where` lines as written
-
-    @property
-    def ok(self) -> bool:
-        """Every link holds."""
-        return all(line.check is not None and line.check.ok is True for line in self.lines[1:])
-
-    def first_failure(self) -> WrittenLine | None:
-        """The first line whose link to the previous line is false or undecided."""
-        return next((line for line in self.lines[1:] if line.check is None or line.check.ok is not True), None)
-
-
-def verify_written(text: str, name: str = "derivation") -> WrittenDerivation:
-    """Check a written derivation: `d/dVAR EXPR` or EXPR, then `= EXPR  # why` lines, and `where NAME = EXPR`."""
-    if len(text) > MAX_WRITTEN_CHARS or text.count("\n") >= MAX_WRITTEN_LINES:
-        raise InputError(f"{name} is too long to check (at most {MAX_WRITTEN_LINES} lines, {MAX_WRITTEN_CHARS} characters).")
-    wheres, chain = [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        content, _, comment = raw.partition("#")
-        content = content.strip()
-        if not content:
-            continue
-        where = _WHERE_LINE.match(content)
-        if where:
-            wheres.append((number, where[1]))
-        elif content.startswith("="):
-            if not chain:
-                raise InputError(f"line {number} starts with '=' but no expression comes before it.")
-            chain.append((number, content[1:], comment.strip()))
-        elif chain:
-            raise InputError(f"line {number} should start with '=' (or be a 'where NAME = EXPR' line).")
-        else:
-            chain.append((number, content, comment.strip()))
-    if len(chain) < 2:
-        raise InputError(f"{name} has no line starting with '=', so there is nothing to check.")
-    definitions = _where_definitions(wheres)
-    exprs = [_first_line(*chain[0][:2])] + [_line(number, body) for number, body, _ in chain[1:]]
-    lines = [WrittenLine(number=chain[0][0], expr=exprs[0], source=chain[0][1], justification=chain[0][2])]
-    for (number, body, why), previous, expr in zip(chain[1:], exprs, exprs[1:]):
-        check = compare(previous, expr, definitions)
-        found = counterexample(previous, expr, definitions) if check.ok is not True else None
-        lines.append(WrittenLine(number=number, expr=expr, source=body.strip(), justification=why, check=check,
-                                 counterexample=found))
-    conclusion = None
-    if not all(line.check.ok is True for line in lines[1:]) and len(lines) > 2:
-        conclusion = compare(exprs[0], exprs[-1], definitions)
-    return WrittenDerivation(name=name, definitions=definitions, lines=tuple(lines), conclusion=conclusion,
-                             where=tuple(" ".join(body.split()) for _, body in wheres))
-
-
-def _where_definitions(wheres: list) -> tuple[Definition, ...]:
-    definitions = []
-    for number, body in wheres:
-        try:
-            definitions += read_definitions([body])
-        except InputError as error:
-            raise InputError(f"line {number}: {error}") from None
-    names = [d.name for d in definitions]
-    if len(set(names)) < len(names):
-        raise InputError(f"{next(n for n in names if names.count(n) > 1)} is defined twice.")
-    _check_acyclic(tuple(definitions))
-    return tuple(definitions)
-
-
-def _first_line(number: int, body: str) -> sp.Expr:
-    """`d/dVAR EXPR` is the unevaluated derivative; anything else is an expression."""
-    derivative = _DERIVATIVE_LINE.match(body)
-    if not derivative:
-        return _line(number, body)
-    var, expr = _line(number, derivative[1], "the variable"), _line(number, derivative[2])
-    if not isinstance(var, (sp.Symbol, sp.Indexed)):
-        raise InputError(f"line {number}: d/d must be followed by a variable name, such as d/dw2.")
-    return sp.Derivative(expr, var, evaluate=False)
-
-
-def _line(number: int, body: str, what: str = "the expression") -> sp.Expr:
-    try:
-        return parse_expr(body)
-    except SymderivError as error:
-        raise InputError(f"line {number}: cannot read {what} {_quoted(body)}: {error}") from None
-
-
 # --- plain data for the command line and the templates -----------------------------------------------
 def answer_data(result: AnswerCheck) -> dict:
     """An answer's verdict as strings: question, answer, expected result, method, counterexample."""
@@ -493,44 +387,6 @@ def answer_data(result: AnswerCheck) -> dict:
         "counterexample": None if found is None else dict(zip(("where", "answer", "expected"), (found.where(), *found.values()))),
         "matches_part": result.matches_part,
     }
-
-
-def written_data(written: WrittenDerivation) -> dict:
-    """A checked written derivation as strings, the context of the verify templates and the JSON output."""
-    lines = [_line_data(line, previous) for previous, line in zip((None, *written.lines), written.lines)]
-    failure = written.first_failure()
-    return {
-        "name": written.name,
-        "symderiv": __version__,
-        "sympy": sp.__version__,
-        "ok": written.ok,
-        "definitions": [{"source": source, "text": f"{to_text(d.name)} = {to_text(d.expr)}",
-                         "latex": f"{to_latex(d.name)} = {to_latex(d.expr)}"}
-                        for d, source in zip(written.definitions, written.where)],
-        "lines": lines,
-        "links": len(lines) - 1,
-        "false_lines": [line["number"] for line in lines if line["status"] == "false"],
-        "undecided_lines": [line["number"] for line in lines if line["status"] == "undecided"],
-        "first_failure": next((line for line in lines if failure and line["number"] == failure.number), None),
-        "conclusion": None if written.conclusion is None else _status(written.conclusion),
-    }
-
-
-def _line_data(line: WrittenLine, previous: WrittenLine | None) -> dict:
-    found = line.counterexample
-    data = {"number": line.number, "previous": previous.number if previous else None, "source": line.source,
-            "text": to_text(line.expr),
-            "latex": to_latex(line.expr), "justification": line.justification, "status": "first",
-            "method": "", "detail": "", "counterexample": None}
-    if line.check is not None:
-        data.update(status=_status(line.check), method=line.check.method, detail=line.check.detail)
-    if found is not None:
-        data["counterexample"] = dict(zip(("where", "previous", "this"), (found.where(), *found.values())))
-    return data
-
-
-def _status(check: Check) -> str:
-    return {True: "holds", False: "false"}.get(check.ok, "undecided")
 
 
 def _as_input(expr: sp.Expr) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from functools import lru_cache
 
 import sympy as sp

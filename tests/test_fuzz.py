@@ -12,7 +12,8 @@ from symderiv.cli import main
 from symderiv.errors import SymderivError
 from symderiv.functions import expand_special
 from symderiv.parse import parse_expr
-from symderiv.usercheck import check_answer, compare, derive_expression, verify_written
+from symderiv.usercheck import check_answer, compare, derive_expression
+from symderiv.written import verify_written
 
 EXAMPLES = int(os.environ.get("SYMDERIV_FUZZ_EXAMPLES", "40"))  # raise it for a long fuzzing run
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -13,9 +13,9 @@ from symderiv.errors import InputError, SymderivError
 from symderiv.functions import expand_special, sigmoid
 from symderiv.parse import parse_expr
 from symderiv.symbols import index, scalar, vector
+from symderiv.written import verify_written, written_data
 from symderiv.usercheck import (
-    check_answer, compare, counterexample, derive_expression, read_definitions, resolve_names, verify_written,
-    written_data,
+    check_answer, compare, counterexample, derive_expression, read_definitions, resolve_names,
 )
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
