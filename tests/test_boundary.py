@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "symderiv"
 CORE = [
     "steps", "rules", "planner", "verify", "definitions", "context", "algebra", "problem",
-    "symbols", "functions", "errors", "parse", "jacobian", "catalog",
+    "symbols", "functions", "errors", "parse", "jacobian", "catalog", "usercheck", "written", "printing",
 ]
 
 
