@@ -1,24 +1,24 @@
 """Identities over deep chains of named quantities (z := σ(p₂), p₂ := w₂·y, …), decided on the definition graph.
 
 Unfolding every name before comparing costs O(L²) per link of an L-layer chain (the derivative of an L-fold
-composition is a product of L nested factors), so a whole network costs O(L³). Here each named quantity is
-evaluated once per sample point through its own definition, and ∂f/∂v by the chain rule over the graph: the
-sum, over every path from f to v, of the products of sympy's partial derivatives of single definitions.
+composition is a product of L nested factors), so a whole network costs O(L³) and more. Here each named
+quantity is evaluated once per sample point through its own definition, and ∂f/∂v by the chain rule over the
+graph: the sum, over every path from f down to v, of the products of sympy's partial derivatives of single
+definitions. Names are visited bottom-up in one topological order, so no recursion grows with the depth.
 """
 from __future__ import annotations
 
 import random
-
-import mpmath
 from functools import lru_cache
 
+import mpmath
 import sympy as sp
 
 from .definitions import Definition, unfold
 from .functions import expand_special
 from .steps import Check
 
-MIN_NAMES = 8  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
+MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
 EXACT_MAX_OPS = 40  # larger differences are not put over a common denominator (2^L terms for L factors)
 SAMPLES, DIGITS, TOLERANCE = 6, 30, mpmath.mpf("1e-20")
@@ -29,7 +29,8 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
     graph = Graph.of(tuple(definitions))
     if graph is None or not graph.applies(a, b):
         return None
-    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for side in (a, b) for d in side.atoms(sp.Derivative))
+    derivatives = [d for side in (a, b) for d in side.atoms(sp.Derivative)]
+    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for d in derivatives)
     if short and sp.count_ops(a) + sp.count_ops(b) <= EXACT_MAX_OPS:
         left, right = graph.symbolic(a), graph.symbolic(b)
         for kept in ("kept", "unfolded one level"):
@@ -50,12 +51,17 @@ def _identical(left: sp.Expr, right: sp.Expr) -> bool:
 
 
 class Graph:
-    """Names without parameters as nodes; each node's definition, with sympy's σ and relu rewritten, as its body."""
+    """Names without parameters as nodes; each node's definition, with σ and relu rewritten, as its body."""
 
     def __init__(self, bodies: dict, patterned: tuple):
         self.patterned = patterned
         self.memo: dict = {}
         self.bodies = {name: self.local(value) for name, value in bodies.items()}
+        self.order = self._topological()
+        self.below: dict = {}
+        for name in self.order:  # every symbol (name or leaf) a name depends on
+            children = self.bodies[name].free_symbols
+            self.below[name] = frozenset(children).union(*[self.below[s] for s in children if s in self.bodies])
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -63,6 +69,28 @@ class Graph:
         """The graph of the parameterless definitions whose names are symbols, or None when there are none."""
         bodies = {d.name: d.expr for d in definitions if not d.params and d.name.is_Symbol}
         return Graph(bodies, tuple(d for d in definitions if d.params)) if bodies else None
+
+    def _topological(self) -> list:
+        """The names, each after every name its body uses (iterative depth-first search)."""
+        order, state = [], {}
+        for root in sorted(self.bodies, key=str):
+            stack = [root]
+            while stack:
+                name = stack[-1]
+                if state.get(name) == "done":
+                    stack.pop()
+                    continue
+                children = [s for s in sorted(self.bodies[name].free_symbols, key=str) if s in self.bodies]
+                pending = [s for s in children if state.get(s) != "done"]
+                if state.get(name) == "open" and not pending:
+                    state[name] = "done"
+                    order.append(stack.pop())
+                    continue
+                if state.get(name) == "open" or any(state.get(s) == "open" for s in pending):
+                    raise RecursionError("definitions refer to each other in a cycle")
+                state[name] = "open"
+                stack.extend(pending)
+        return order
 
     def local(self, expr: sp.Expr) -> sp.Expr:
         """The expression with parameterised definitions and σ, relu unfolded, its names left as they are."""
@@ -76,42 +104,32 @@ class Graph:
         for side in (a, b):
             if side.has(sp.Sum, sp.KroneckerDelta, sp.Indexed, sp.MatrixSymbol):
                 return False
-            if any(not v.is_Symbol for d in side.atoms(sp.Derivative) for v in d.variables):
+            if any(len(d.variables) != 1 or not d.variables[0].is_Symbol for d in side.atoms(sp.Derivative)):
                 return False
-        return len(self.reach(a.free_symbols | b.free_symbols)) >= MIN_NAMES
+        names = {s for s in a.free_symbols | b.free_symbols if s in self.bodies}
+        return len(names.union(*[self.below[s] for s in names]) & set(self.bodies)) >= MIN_NAMES
+
+    def depends(self, f: sp.Expr, v: sp.Symbol) -> list:
+        """The symbols of `f` through which f depends on v (v itself, or names with v below them)."""
+        return [s for s in f.free_symbols if s == v or (s in self.bodies and v in self.below[s])]
 
     def depth(self, f: sp.Expr, v: sp.Symbol) -> int:
         """The number of names on the longest path from f down to v (0 when f uses v directly or not at all)."""
+        depths = self._per_name("depth", v, lambda name, inner: max(inner, default=0))
         if f in self.bodies:
-            return self._name_depth(f, v)
-        return max((self.depth(s, v) + 1 for s in self.depends(f, v) if s != v), default=0)
+            return depths.get(f, 0)
+        return max((depths.get(s, 0) + 1 for s in self.depends(f, v) if s != v), default=0)
 
-    def _name_depth(self, name: sp.Symbol, v: sp.Symbol) -> int:
-        key = ("depth", name, v)
+    def _per_name(self, kind: str, v: sp.Symbol, combine) -> dict:
+        """For every name above v, bottom-up: combine(name, [value of each child on a path to v])."""
+        key = (kind, v)
         if key not in self.memo:
-            self.memo[key] = 0 if name == v else self.depth(self.bodies[name], v)
-        return self.memo[key]
-
-    def reach(self, symbols) -> set:
-        """The names reachable from `symbols` through the definitions."""
-        seen, stack = set(), [s for s in symbols if s in self.bodies]
-        while stack:
-            name = stack.pop()
-            if name not in seen:
-                seen.add(name)
-                stack.extend(s for s in self.bodies[name].free_symbols if s in self.bodies)
-        return seen
-
-    def below(self, name: sp.Symbol) -> frozenset:
-        """Every symbol (name or leaf) that `name` depends on."""
-        key = ("below", name)
-        if key not in self.memo:
-            found = set()
-            for s in self.bodies[name].free_symbols:
-                found.add(s)
-                if s in self.bodies:
-                    found |= self.below(s)
-            self.memo[key] = frozenset(found)
+            table = {}
+            for name in self.order:
+                if name != v and v in self.below[name]:
+                    inner = [table.get(s, 0) + 1 for s in self.depends(self.bodies[name], v) if s != v]
+                    table[name] = combine(name, inner)
+            self.memo[key] = table
         return self.memo[key]
 
     def partial(self, body: sp.Expr, s: sp.Symbol) -> sp.Expr:
@@ -121,36 +139,12 @@ class Graph:
             self.memo[key] = sp.diff(body, s)
         return self.memo[key]
 
-    def depends(self, f: sp.Expr, v: sp.Symbol) -> list:
-        """The symbols of `f` through which f depends on v (v itself, or names with v below them)."""
-        key = ("depends", f, v)
-        if key not in self.memo:
-            self.memo[key] = [s for s in f.free_symbols if s == v or (s in self.bodies and v in self.below(s))]
-        return self.memo[key]
-
-    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int) -> mpmath.mpf:
-        """∂f/∂v at sample point n, by the chain rule over every path of the graph (v held as a variable)."""
-        key = ("derivative", f, v, n)
-        if key not in self.memo:
-            if f in self.bodies and f != v:
-                self.memo[key] = self.derivative(self.bodies[f], v, n)
-            else:
-                f = self.local(f)
-                total = mpmath.mpf(0)
-                for s in self.depends(f, v):
-                    inner = 1 if s == v else self.derivative(s, v, n)
-                    if inner != 0:
-                        total += self.value(self.partial(f, s), n) * inner
-                self.memo[key] = total
-        return self.memo[key]
+    # --- symbolic, for short paths: names kept -------------------------------------------------------------
 
     def symbolic_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr:
-        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable)."""
+        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable); short paths only."""
         if f in self.bodies and f != v:
-            key = ("symbolic", f, v)
-            if key not in self.memo:
-                self.memo[key] = self.symbolic_derivative(self.bodies[f], v)
-            return self.memo[key]
+            return self.symbolic_derivative(self.bodies[f], v)
         f = self.local(f)
         return sp.Add(*[self.partial(f, s) * (1 if s == v else self.symbolic_derivative(s, v)) for s in self.depends(f, v)])
 
@@ -163,6 +157,44 @@ class Graph:
         """Each name replaced by its definition, one level deep (a substitution: equality is preserved)."""
         return expr.xreplace({s: self.bodies[s] for s in expr.free_symbols if s in self.bodies})
 
+    # --- numeric, at sample points -------------------------------------------------------------------------
+
+    def names_at(self, n: int) -> dict:
+        """Every name's value at sample point n, bottom-up through the definitions."""
+        key = ("names", n)
+        if key not in self.memo:
+            values = self.memo[key] = {}
+            for name in self.order:
+                values[name] = self.value(self.bodies[name], n)
+        return self.memo[key]
+
+    def derivatives_at(self, v: sp.Symbol, n: int) -> dict:
+        """∂q/∂v at sample point n for every name q above v: the chain rule over every path, bottom-up."""
+        key = ("derivatives", v, n)
+        if key not in self.memo:
+            table = self.memo[key] = {}
+            for name in self.order:
+                if name != v and v in self.below[name]:
+                    table[name] = self._chain(self.bodies[name], v, n, table)
+        return self.memo[key]
+
+    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, table: dict) -> mpmath.mpf:
+        total = mpmath.mpf(0)
+        for s in self.depends(f, v):
+            inner = 1 if s == v else table[s]
+            if inner != 0:
+                total += self.value(self.partial(f, s), n) * inner
+        return total
+
+    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int) -> mpmath.mpf:
+        """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed)."""
+        if f == v:
+            return mpmath.mpf(1)
+        table = self.derivatives_at(v, n)
+        if f in self.bodies:
+            return table.get(f, mpmath.mpf(0))
+        return self._chain(self.local(f), v, n, table)
+
     def value(self, expr: sp.Expr, n: int) -> mpmath.mpf:
         """The expression at sample point n: leaves random, names through their definitions, memoised per node."""
         key = ("value", expr, n)
@@ -172,12 +204,12 @@ class Graph:
 
     def _value(self, expr: sp.Expr, n: int) -> mpmath.mpf:
         if expr in self.bodies:
-            return self.value(self.bodies[expr], n)
+            return self.names_at(n)[expr]
         if expr.is_Symbol:
             return _leaf(expr, n)
         if expr.is_Number:
             return mpmath.mpf(expr.p) / expr.q if expr.is_Rational else mpmath.mpf(sp.Float(expr, DIGITS + 10))
-        if isinstance(expr, sp.Derivative) and len(expr.variables) == 1:
+        if isinstance(expr, sp.Derivative):
             return self.derivative(expr.expr, expr.variables[0], n)
         if type(expr) in NUMERIC:
             result = NUMERIC[type(expr)](*[self.value(a, n) for a in expr.args])
@@ -205,17 +237,21 @@ class Graph:
             if not all(mpmath.isfinite(w) for w in (u, v)):
                 continue
             if abs(u - v) > TOLERANCE * max(abs(u), abs(v)):
-                return Check(ok=False, method="numeric", detail=f"at sample point {n + 1}: left side {mpmath.nstr(u, 8)}, right side {mpmath.nstr(v, 8)}")
+                detail = f"at sample point {n + 1}: left side {mpmath.nstr(u, 8)}, right side {mpmath.nstr(v, 8)}"
+                return Check(ok=False, method="numeric", detail=detail)
             agreed += 1
             if agreed == SAMPLES:
-                detail = f"{SAMPLES} random points, names evaluated through their definitions, {DIGITS} digits, relative tolerance 1e-20"
+                detail = (f"{SAMPLES} random points, names evaluated through their definitions, {DIGITS} digits, "
+                          "relative tolerance 1e-20")
                 return Check(ok=True, method="numeric", detail=detail)
         return Check(ok=None, method="numeric", detail="too few points where both sides are defined")
 
 
 def _leaf(symbol: sp.Symbol, n: int) -> mpmath.mpf:
-    """A leaf's value at sample point n: a rational in [0.15, 1.85], the same in every check."""
-    return mpmath.mpf(random.Random(f"{n}:{symbol}").randint(150, 1850)) / 1000
+    """A leaf's value at sample point n, the same in every check: ±[0.15, 1.85], so that both branches of a
+    step function (relu′) are met."""
+    rng = random.Random(f"{n}:{symbol}")
+    return mpmath.mpf(rng.choice((-1, 1)) * rng.randint(150, 1850)) / 1000
 
 
 def _power(base, exponent):
@@ -234,6 +270,7 @@ NUMERIC = {
     sp.Add: lambda *xs: mpmath.fsum(xs), sp.Mul: lambda *xs: mpmath.fprod(xs), sp.Pow: _power,
     sp.exp: mpmath.exp, sp.log: _log, sp.tanh: mpmath.tanh, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
 }
+
 
 def _mpf(expr: sp.Expr) -> mpmath.mpf:
     """A real number from a numeric sympy expression, at DIGITS + 10 digits."""

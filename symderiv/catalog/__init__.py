@@ -7,8 +7,12 @@ from ..errors import InputError
 from ..problem import Solution, closest, parse_params
 
 MODULES = {
+    "sigmoid-derivative": "sigmoid_derivative",
     "backprop": "backprop",
     "softmax-jacobian": "softmax_jacobian",
+    "softmax-vjp": "softmax_vjp",
+    "cross-entropy-grad": "cross_entropy_grad",
+    "softmax-cross-entropy": "softmax_cross_entropy",
 }
 
 

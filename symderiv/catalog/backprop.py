@@ -27,7 +27,8 @@ PARAMS = {
     "activation": Param(name="activation", default="sigmoid", choices=("sigmoid", "tanh", "relu"),
                         help="the activation function of every layer"),
     "loss": Param(name="loss", default="mse", choices=("mse", "bce"),
-                  help="squared error ½(d − z)² or binary cross-entropy −(d ln z + (1 − d) ln(1 − z))"),
+                  help="squared error ½(d − z)² or binary cross-entropy −(d ln z + (1 − d) ln(1 − z)), "
+                       "which takes a sigmoid output layer"),
 }
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
 LOSSES = {
@@ -42,19 +43,21 @@ NOTES = {
     "input": "input of the current layer",
 }
 TITLES = {
-    "weight": "The gradient of the weight w{l} (layer {l}): the chain rule along the network",
+    "weight": "The gradient of the weight {w} (layer {l}): the chain rule along the network",
     "delta": "∂E/∂w₁ the backpropagation way: δ = ∂E/∂p of each layer, from the δ of the layer above",
 }
 REMARKS = {
     "slip": "A common slip (the lecture note makes it) is ∂E/∂z = (d − z): the chain rule on ½(d − z)² carries the "
             "inner derivative ∂(d − z)/∂z = −1, so the sign flips. sympy's own derivative of the loss gives {oracle}, "
             "and every gradient above inherits that sign.",
-    "lemma": "σ′ = σ(1 − σ) is the lemma proved in the problem sigmoid-derivative; it is cited here, not re-derived.",
+    "lemma": "The sigmoid factors use the lemma proved in the problem sigmoid-derivative (the `sigmoid` rule): "
+             "it is cited in every layer, not re-derived.",
     "delta": "Each step of the last part substitutes one δ: the same short derivation for every layer, so the whole "
              "gradient costs one backward sweep, linear in the number of layers. At every layer the weight's "
              "gradient is the δ of its layer times the layer's input, as in the first two steps.",
-    "bce": "With a sigmoid output and the cross-entropy loss, the factor z(1 − z) of σ′ cancels the denominator "
-           "of ∂E/∂z, and the output δ is {delta}: the algebra step of its derivation shows the cancellation.",
+    "bce": "The cross-entropy needs 0 < z < 1, so the output layer is a sigmoid whatever the hidden activation. "
+           "Its factor z(1 − z) of σ′ cancels the denominator of ∂E/∂z, and the output δ is {delta}: "
+           "the algebra step of its derivation shows the cancellation.",
     "relu": "relu′(p) = H(p) is 1 where p > 0 and 0 where p < 0. At p = 0 relu has no derivative; the convention "
             "relu′(0) = 0 (H(0) = 0) is used, which is why the conditions list p ≠ 0 for the classical derivative.",
 }
@@ -67,21 +70,26 @@ def network(layers: int, activation: str, loss: str):
     pre = [scalar(f"p{l}") for l in range(1, layers + 1)]
     hidden = [scalar("y")] if layers == 2 else [scalar(f"y{l}") for l in range(1, layers)]
     outputs = [x, *hidden, scalar("z")]
-    act = ACTIVATIONS[activation]
     definitions = []
     for l in range(1, layers + 1):
+        act = ACTIVATIONS[layer_activations(layers, activation, loss)[l - 1]]
         definitions.append(Definition(name=pre[l - 1], expr=weights[l - 1] * outputs[l - 1]))
         definitions.append(Definition(name=outputs[l], expr=act(pre[l - 1])))
     definitions.append(Definition(name=E, expr=LOSSES[loss](d, outputs[-1])))
     return E, weights, pre, outputs, tuple(definitions)
 
 
-def annotations(E, weights, pre, outputs, activation: str) -> tuple:
+def layer_activations(layers: int, activation: str, loss: str) -> list[str]:
+    """The activation of each layer: `activation`, except a sigmoid output under the cross-entropy."""
+    return [("sigmoid" if l == layers and loss == "bce" else activation) for l in range(1, layers + 1)]
+
+
+def annotations(E, weights, pre, outputs, activations: list[str]) -> tuple:
     """The note's annotations, keyed by the derivative they explain."""
     d = lambda f, v: sp.Derivative(f, v, evaluate=False)  # noqa: E731
     notes = [(d(E, outputs[-1]), NOTES["loss"])]
     for l in range(1, len(weights) + 1):
-        notes.append((d(outputs[l], pre[l - 1]), NOTES["activation"][activation]))
+        notes.append((d(outputs[l], pre[l - 1]), NOTES["activation"][activations[l - 1]]))
         notes.append((d(pre[l - 1], weights[l - 1]), NOTES["input"]))
         if l > 1:
             notes.append((d(pre[l - 1], outputs[l - 1]), NOTES["weight"]))
@@ -92,23 +100,16 @@ def solve(params: dict, method: str = "auto") -> Solution:
     """Derive ∂E/∂w_l for every layer by the Leibniz chain, then ∂E/∂w₁ by the δ recursion; check every link."""
     layers, activation, loss = params["layers"], params["activation"], params["loss"]
     E, weights, pre, outputs, definitions = network(layers, activation, loss)
-    options = dict(definitions=definitions, method=method, notes=annotations(E, weights, pre, outputs, activation))
+    options = dict(definitions=definitions, method=method, notes=annotations(E, weights, pre, outputs, layer_activations(layers, activation, loss)))
     planner = Planner()
     parts = []
     for l in range(layers, 0, -1):
         derivation = verify(derive(E, weights[l - 1], planner=planner, **options), definitions)
-        parts.append(Part(id=f"dE_dw{l}", title=TITLES["weight"].format(l=l), derivation=with_relu(derivation, pre, activation)))
+        parts.append(Part(id=f"dE_dw{l}", title=TITLES["weight"].format(w=to_text(weights[l - 1]), l=l), derivation=with_relu(derivation, pre, activation)))
     backward = verify(derive_backward(E, weights[0], tuple(pre), planner=planner, **options), definitions)
     parts.append(Part(id="delta", title=TITLES["delta"], derivation=with_relu(backward, pre, activation)))
-    shown = definitions + ((lemma(),) if activation == "sigmoid" else ())
-    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=shown, parts=tuple(parts),
+    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=definitions, parts=tuple(parts),
                     remarks=remarks(E, pre, outputs, definitions, activation, loss, planner, method), params=params)
-
-
-def lemma() -> Definition:
-    """σ(u) := 1/(1 + e^{−u}), whose derivative σ(1 − σ) is the lemma the `sigmoid` rule cites."""
-    u = sp.Symbol("u")
-    return Definition(name=sigmoid(u), expr=1 / (1 + sp.exp(-u)), params=(u,))
 
 
 def with_relu(derivation, pre, activation: str):
@@ -127,9 +128,9 @@ def remarks(E, pre, outputs, definitions, activation, loss, planner, method) -> 
     if loss == "mse":
         loss_expr = next(d.expr for d in definitions if d.name == E)
         found.append(REMARKS["slip"].format(oracle=to_text(sp.diff(loss_expr, outputs[-1]))))
-    if activation == "sigmoid":
+    if activation == "sigmoid" or loss == "bce":
         found.append(REMARKS["lemma"])
-    if loss == "bce" and activation == "sigmoid":
+    if loss == "bce":
         delta = derive(E, pre[-1], planner=planner, definitions=definitions, method=method)
         found.append(REMARKS["bce"].format(delta=to_text(delta.result)))
     if activation == "relu":

@@ -1,0 +1,45 @@
+"""The lemma σ′ = σ(1 − σ): the derivative of the logistic function, by the reciprocal rule (Trick 2)."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..definitions import Definition
+from ..functions import sigmoid
+from ..planner import derive
+from ..printing import to_text
+from ..problem import Part, Solution
+from ..symbols import scalar
+from ..verify import verify
+
+NAME = "sigmoid-derivative"
+TITLE = "The derivative of the sigmoid"
+SUMMARY = "σ′(p) for σ(p) = 1/(1 + e^{−p}): the reciprocal rule, folded back to σ(1 − σ)"
+QUESTION = (
+    r"The sigmoid (logistic) activation is $\sigma(p) = \dfrac{1}{1 + e^{-p}}$. "
+    r"Find $\sigma'(p)$ and write it in terms of $\sigma(p)$ itself."
+)
+PARAMS: dict = {}
+TITLES = {"derivative": "σ′(p) by the reciprocal rule (Trick 2), written back in σ"}
+REMARKS = (
+    "The numerator 1 does not depend on p, so the planner takes the reciprocal rule (c·f⁻¹)′ = −c·f⁻²·f′ "
+    "rather than the quotient rule; `--method quotient` forces Trick 1 and reaches the same result.",
+    "This is the lemma σ′(p) = {result} that backprop cites as the `sigmoid` rule: proved once here, it is used "
+    "in every layer without being derived again.",
+)
+
+
+def definition() -> Definition:
+    """σ(u) := 1/(1 + e^{−u}), with u a pattern variable, so that σ(p), σ(p₂), … are all instances."""
+    u = sp.Symbol("u")
+    return Definition(name=sigmoid(u), expr=1 / (1 + sp.exp(-u)), params=(u,))
+
+
+def solve(params: dict, method: str = "auto") -> Solution:
+    """Unfold σ, differentiate by the planner's rules, fold back into σ, and check every link."""
+    p = scalar("p")
+    lemma = definition()
+    derivation = verify(derive(sigmoid(p), p, definitions=[lemma], method=method), (lemma,))
+    part = Part(id="derivative", title=TITLES["derivative"], derivation=derivation)
+    remarks = tuple(remark.format(result=to_text(derivation.result)) for remark in REMARKS)
+    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(lemma,), parts=(part,),
+                    remarks=remarks, params=params)

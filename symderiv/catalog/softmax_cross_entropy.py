@@ -1,0 +1,190 @@
+"""Question 1(d): where the gradient of (c) fails in floating point, and the fused, stable fix."""
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from ..definitions import Definition, unfold
+from ..planner import derive, with_conditions
+from ..printing import to_text
+from ..problem import Part, Solution
+from ..steps import Check, Derivation, Step
+from ..sums import assume, derive_within, instance, log_steps, sum_steps
+from ..symbols import N, index, scalar, vector
+from ..verify import verify
+from . import softmax_vjp
+
+NAME = "softmax-cross-entropy"
+TITLE = "Softmax with cross-entropy: the singularity and the fix"
+SUMMARY = "where −t_i/z_i fails (z_i = 0: softmax underflow), the fused gradient σ_i − t_i, and log-sum-exp"
+QUESTION = (
+    r"Part (c) gives $\partial \ell / \partial z_i = -t_i / z_i$ for the prediction $z = \sigma(x)$ of softmax. "
+    r"Where does it fail, and why does that happen in floating point? Derive the gradient with respect to the "
+    r"logits $x$ through softmax instead, and a numerically stable form of $\ln \sigma_i$."
+)
+PARAMS: dict = {}
+DEMO_X = (0.0, -800.0, 5.0)  # the singularity: e^{−805} underflows
+DEMO_T = (0.0, 1.0, 0.0)
+LSE_X = (1000.0, 0.0, -5.0)  # log-sum-exp: e^{1000} overflows
+TITLES = {
+    "singularity": "Where ∂ℓ/∂z_i = −t_i/z_i is undefined, and when softmax outputs 0 in float64",
+    "fused-gradient": "The fused gradient ∂ℓ/∂x_i through softmax, by the chain rule and the VJP of (b)",
+    "log-sum-exp": "A stable ln σ_i: shift the exponents by m = max_j x_j (log-sum-exp)",
+}
+REMARKS = {
+    "singular": "The conditions of (c) say where its result is undefined: {where}. A class the target "
+                "cares about (t_i > 0) that gets probability 0 makes the gradient infinite.",
+    "underflow": "Even the shifted softmax σ_i = e^{{x_i − m}}/Σ_j e^{{x_j − m}} (m = max_j x_j, so the "
+                 "denominator is at least 1) returns exactly 0.0 once e^{{x_i − m}} underflows, that is for "
+                 "x_i − m below about {threshold:.2f} in float64.",
+    "demo": "Evaluated in float64 at x = {x}, t = {t}: z = softmax(x) = {z}; −t_i/z_i: {gradient}; "
+            "the loss −Σ t_i ln z_i: {loss}; the fused gradient σ_i − t_i: {fused} (finite).",
+    "fused": "The result has no division, so no singularity: differentiate the loss with respect to the logits "
+             "x, through softmax, instead of with respect to z. It assumes Σ_j t_j = 1 (a probability "
+             "vector, such as a one-hot label), which the derivation records as its condition; the checker "
+             "honours it by writing t_j = τ_j/Σ_k τ_k.",
+    "lse": "The identity holds for any m, which is what lets the checker verify it; m = max_j x_j makes every "
+           "exponent x_j − m ≤ 0, so nothing overflows and the sum is at least 1, so its logarithm is finite.",
+    "lse-demo": "Evaluated in float64 at x = {x}: the naive ln(e^{{x_i}}/Σ_j e^{{x_j}}) gives {naive}; "
+                "the stable x_i − m − ln Σ_j e^{{x_j − m}} gives {stable}.",
+}
+
+
+def solve(params: dict, method: str = "auto") -> Solution:
+    """The three parts, each derived by the planner and checked; the float64 numbers are computed here."""
+    z, t, x, sigma, tau = vector("z"), vector("t"), vector("x"), vector("sigma"), vector("tau")
+    i, j, k = index("i"), index("j"), index("k")
+    softmax, dot = softmax_vjp.definitions()
+    normalised = Definition(name=t[i], expr=tau[i] - (sp.Sum(tau[k], (k, 1, N)) - 1) / N, params=(i,))
+    parts = (singularity(z, t, i, j, method), fused(x, sigma, t, i, j, k, softmax, dot, normalised, method),
+             stable_log(x, sigma, i, j, method))
+    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(softmax, dot, normalised),
+                    parts=parts, params=params)
+
+
+def singularity(z, t, i, j, method) -> Part:
+    """(c)'s derivation again; its conditions give the singular set, and float64 shows softmax reaching it."""
+    derivation = verify(derive(-sp.Sum(t[j] * sp.log(z[j]), (j, 1, N)), z[i], method=method))
+    where = ", ".join(to_text(sp.Eq(*c.args)) for c in derivation.conditions if isinstance(c, sp.Ne))
+    demo = float64_singularity(DEMO_X, DEMO_T)
+    remarks = (
+        REMARKS["singular"].format(where=where),
+        REMARKS["underflow"].format(threshold=underflow_threshold()),
+        REMARKS["demo"].format(**{key: _show(value) for key, value in demo.items()}),
+    )
+    hit = any(v == 0.0 for v in demo["z"]) and any(isinstance(g, str) for g in demo["gradient"])
+    check = Check(ok=hit, method="float64",
+                  detail="softmax(x) has an exact 0.0 where t > 0, and −t_i/z_i divides by zero there" if hit
+                  else "the float64 evaluation did not reach the singular set")
+    return Part(id="singularity", title=TITLES["singularity"], derivation=derivation, remarks=remarks, checks=(check,))
+
+
+def fused(x, sigma, t, i, j, k, softmax, dot, normalised, method) -> Part:
+    """∂ℓ/∂x_i = Σ_j ∂ℓ/∂σ_j·∂σ_j/∂x_i, the VJP of (b) with v_j = −t_j/σ_j, then Σ_j t_j = 1."""
+    z = vector("z")
+    loss = -sp.Sum(t[j] * sp.log(sigma[j]), (j, 1, N))
+    outer = derive(-sp.Sum(t[k] * sp.log(z[k]), (k, 1, N)), z[j], method=method)  # (c), at z = σ(x)
+    chain = sp.Sum(outer.result.xreplace({z: sigma}) * sp.Derivative(sigma[j], x[i]), (j, 1, N))
+    vjp = derive_within(sp.Sum(vector("v")[j] * sp.Derivative(sigma[j], x[i]), (j, 1, N)), (dot,),
+                        definitions=[softmax], method=method)
+    steps = (Step(rule="chain", rhs=chain, uses=(outer,)),)
+    steps += (instance(vjp, (dot,), vector("v"), lambda a: -t[a] / sigma[a]),)
+    steps += sum_steps(steps[-1].rhs)
+    condition = sp.Eq(sp.Sum(t[j], (j, 1, N)), 1)
+    steps += assume(steps[-1].rhs, condition)
+    derivation = with_conditions(Derivation(lhs=sp.Derivative(loss, x[i]), steps=steps), (condition,))
+    derivation = verify(derivation, (softmax, dot, normalised))
+    return Part(id="fused-gradient", title=TITLES["fused-gradient"], derivation=derivation, remarks=(REMARKS["fused"],))
+
+
+def stable_log(x, sigma, i, j, method) -> Part:
+    """ln σ_i unfolded, the logarithm laws, then the shift by any m (verified for any m)."""
+    m = scalar("m")
+    softmax = softmax_vjp.definitions()[0]
+    lhs = sp.log(sigma[i])
+    unfolded = unfold(lhs, (softmax,))
+    steps = (Step(rule="definition", rhs=unfolded),) + log_steps(unfolded, m)
+    derivation = verify(with_conditions(Derivation(lhs=lhs, steps=steps)), (softmax,))
+    demo = float64_log_sum_exp(LSE_X)
+    remarks = (REMARKS["lse"], REMARKS["lse-demo"].format(x=_show(demo["x"]), naive=_show(demo["naive"]),
+                                                          stable=_show(demo["stable"])))
+    ok = all(math.isfinite(v) for v in demo["stable"]) and not all(math.isfinite(v) for v in demo["naive"])
+    check = Check(ok=ok, method="float64", detail="the naive form is not finite where the stable form is" if ok
+                  else "the float64 evaluation did not show the overflow")
+    return Part(id="log-sum-exp", title=TITLES["log-sum-exp"], derivation=derivation, remarks=remarks, checks=(check,))
+
+
+# --- float64 evaluations: plain Python floats, run at solve time --------------------------------------------
+
+
+def ieee_exp(v: float) -> float:
+    """e^v in float64 as IEEE 754 gives it: overflow is inf (Python's math.exp raises instead)."""
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+
+def softmax_float(x) -> list[float]:
+    """The usual shifted softmax in float64: e^{x_i − m}/Σ_j e^{x_j − m}, m = max_j x_j."""
+    m = max(x)
+    exps = [ieee_exp(v - m) for v in x]
+    total = math.fsum(exps)
+    return [e / total for e in exps]
+
+
+def float64_singularity(x, t) -> dict:
+    """softmax(x), the gradient −t_i/z_i of (c), the loss, and the fused gradient σ_i − t_i, in float64."""
+    z = softmax_float(x)
+    gradient = [_divide(-ti, zi) for ti, zi in zip(t, z)]
+    try:
+        loss = -math.fsum(ti * math.log(zi) for ti, zi in zip(t, z) if ti)
+    except ValueError:
+        loss = "ln 0: math domain error (IEEE 754: +inf)"
+    return {"x": list(x), "t": list(t), "z": z, "gradient": gradient, "loss": loss,
+            "fused": [zi - ti for zi, ti in zip(z, t)]}
+
+
+def float64_log_sum_exp(x) -> dict:
+    """ln σ_i in float64, naively (ln of the unshifted quotient) and by log-sum-exp with m = max_j x_j."""
+    exps = [ieee_exp(v) for v in x]
+    total = math.fsum(exps) if all(math.isfinite(e) for e in exps) else math.inf
+    naive = [_log(_quotient(e, total)) for e in exps]
+    m = max(x)
+    lse = m + math.log(math.fsum(math.exp(v - m) for v in x))
+    return {"x": list(x), "naive": naive, "stable": [v - lse for v in x]}
+
+
+def underflow_threshold() -> float:
+    """The largest u (to 0.01) with e^u == 0.0 in float64, found by bisection at solve time."""
+    low, high = -2000.0, 0.0
+    while high - low > 1e-6:
+        middle = (low + high) / 2
+        low, high = (middle, high) if math.exp(middle) == 0.0 else (low, middle)
+    return low
+
+
+def _divide(a: float, b: float):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return "division by zero (IEEE 754: " + ("-inf" if a < 0 else "inf" if a > 0 else "nan") + ")"
+
+
+def _quotient(a: float, b: float) -> float:
+    return math.nan if math.isinf(a) and math.isinf(b) else a / b
+
+
+def _log(v: float) -> float:
+    if math.isnan(v):
+        return math.nan
+    return -math.inf if v == 0.0 else math.log(v)
+
+
+def _show(value) -> str:
+    """Numbers as Python prints them (repr of float64), lists in brackets."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(value) if isinstance(value, float) else str(value)
+

@@ -1,0 +1,51 @@
+"""Question 1(b): the vector–Jacobian product z = v·D_xσ of softmax, one entry z_i at a time."""
+from __future__ import annotations
+
+import sympy as sp
+
+from ..definitions import Definition
+from ..functions import softmax_component
+from ..problem import Part, Solution
+from ..sums import derive_within, shorthand
+from ..symbols import N, index, vector
+from ..verify import verify
+
+NAME = "softmax-vjp"
+TITLE = "A vector times the Jacobian of softmax"
+SUMMARY = "z = v·D_xσ: z_i = Σ_j v_j ∂σ_j/∂x_i, sifted by δ and summed to σ_i (v_i − v·σᵀ)"
+QUESTION = (
+    r"For $v = [v_1, \dots, v_N] \in \mathbb{R}^{1 \times N}$ and the softmax Jacobian $D_x \sigma(x)$ of part (a), "
+    r"let $z = v \cdot D_x \sigma(x) \in \mathbb{R}^{1 \times N}$. Find $z_i = \sum_{j=1}^{N} v_j "
+    r"\, \partial \sigma_j / \partial x_i$ in closed form."
+)
+PARAMS: dict = {}
+TITLES = {"z_i": "The entry z_i: the Jacobian entry, the Kronecker delta, and the dot product v·σᵀ"}
+REMARKS = (
+    "The first step cites the Jacobian entry ∂σ_j/∂x_i, derived by cases as in softmax-jacobian. "
+    "The softmax sum runs over k here, because j is the index of the product's own sum.",
+    "Cost: the closed form needs the one number v·σᵀ (N multiplications) and then N entries, so O(N) in all, "
+    "while forming the N×N Jacobian first and multiplying costs O(N²). This is how frameworks backpropagate "
+    "through softmax.",
+)
+
+
+def definitions():
+    """σ_i := e^{x_i}/Σ_k e^{x_k}, and the dot product v·σᵀ := Σ_j v_j σ_j as a named scalar."""
+    x, sigma, v = vector("x"), vector("sigma"), vector("v")
+    i, j, k = index("i"), index("j"), index("k")
+    softmax = Definition(name=sigma[i], expr=softmax_component(x, i, N, k), params=(i,))
+    dot = Definition(name=shorthand("v_dot_sigma", "v·σᵀ", r"v \cdot \sigma^{\top}"),
+                     expr=sp.Sum(v[j] * sigma[j], (j, 1, N)))
+    return softmax, dot
+
+
+def solve(params: dict, method: str = "auto") -> Solution:
+    """Cite the planner's Jacobian entry inside the sum, then the index steps; check every link by N = 2…5."""
+    x, sigma, v = vector("x"), vector("sigma"), vector("v")
+    i, j = index("i"), index("j")
+    softmax, dot = definitions()
+    lhs = sp.Sum(v[j] * sp.Derivative(sigma[j], x[i]), (j, 1, N))
+    derivation = verify(derive_within(lhs, (dot,), definitions=[softmax], method=method), (softmax, dot))
+    part = Part(id="z_i", title=TITLES["z_i"], derivation=derivation)
+    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(softmax, dot), parts=(part,),
+                    remarks=REMARKS, params=params)

@@ -1,0 +1,126 @@
+"""Index algebra on finite sums Σ_{j=1}^{N}: expand, sift with δ, pull out constants, fold named sums back."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import sympy as sp
+
+from .algebra import fold_steps, tidy_step
+from .definitions import Definition
+from .steps import Derivation, Step
+
+
+class Shorthand(sp.Symbol):
+    """A scalar that names a longer expression (v·σᵀ for Σ_j v_j σ_j) and prints in that notation."""
+
+    notation: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def _latex(self, printer, exp=None):
+        base = self.notation[self.name][1]
+        return rf"\left({base}\right)^{{{exp}}}" if exp else base
+
+    def _symderiv_text(self, printer):
+        return self.notation[self.name][0]
+
+
+def shorthand(name: str, text: str, latex: str) -> Shorthand:
+    """The shorthand symbol `name`, printed as `text` on a terminal and `latex` in LaTeX."""
+    Shorthand.notation[name] = (text, latex)
+    return Shorthand(name)
+
+
+def split_sums(expr: sp.Expr) -> sp.Expr:
+    """Σ_j (a_j + b_j) = Σ_j a_j + Σ_j b_j, after expanding each summand."""
+    def split(node):
+        terms = sp.Add.make_args(sp.expand(node.function))
+        return sp.Add(*[sp.Sum(term, *node.limits) for term in terms]) if len(terms) > 1 else node
+
+    return _rewrite_sums(expr, split)
+
+
+def sift(expr: sp.Expr) -> sp.Expr:
+    """Σ_j a_j·δ_jk = a_k, for k free (an index in 1..N, like j)."""
+    def sifted(node):
+        (j, low, high), = node.limits
+        for factor in sp.Mul.make_args(node.function):
+            if isinstance(factor, sp.KroneckerDelta) and j in factor.args:
+                k = factor.args[0] if factor.args[1] == j else factor.args[1]
+                if j not in k.free_symbols and low == 1 and (high == k or not k.is_Integer):
+                    return (node.function / factor).xreplace({j: k})
+        return node
+
+    return _rewrite_sums(expr, sifted)
+
+
+def pull_constants(expr: sp.Expr) -> sp.Expr:
+    """Σ_j c·a_j = c·Σ_j a_j, for every factor c free of the summation index."""
+    def pulled(node):
+        (j, *_), = node.limits
+        constant, rest = [], []
+        for factor in sp.Mul.make_args(node.function):
+            (rest if j in factor.free_symbols else constant).append(factor)
+        return sp.Mul(*constant) * sp.Sum(sp.Mul(*rest), *node.limits) if constant and rest else node
+
+    return _rewrite_sums(expr, pulled)
+
+
+def _rewrite_sums(expr: sp.Expr, change: Callable) -> sp.Expr:
+    """`expr` with `change` applied to each one-index Sum in it, innermost first."""
+    return expr.replace(lambda n: isinstance(n, sp.Sum) and len(n.limits) == 1, change)
+
+
+SUM_STEPS = (("algebra", split_sums), ("kronecker", sift), ("algebra", pull_constants))
+
+
+def sum_steps(expr: sp.Expr, definitions: tuple[Definition, ...] = ()) -> tuple[Step, ...]:
+    """The index steps that apply, each once, in order: split, sift, pull out; then fold the named sums, tidy."""
+    steps: tuple[Step, ...] = ()
+    for rule, change in SUM_STEPS:
+        changed = change(steps[-1].rhs if steps else expr)
+        if changed != (steps[-1].rhs if steps else expr):
+            steps += (Step(rule=rule, rhs=changed),)
+    for definition in definitions:
+        steps += fold_steps(steps[-1].rhs if steps else expr, definition)
+    return steps + tidy_step(steps[-1].rhs if steps else expr)
+
+
+def derive_within(expr: sp.Expr, named: tuple[Definition, ...] = (), **options) -> Derivation:
+    """An expression holding derivatives (Σ_j v_j ∂σ_j/∂x_i): each derived by the planner and cited, then the
+    index steps, folding the `named` sums (v·σᵀ) back."""
+    from .planner import derive, with_conditions
+
+    cited = tuple(derive(node.expr, node.variables[0], **options) for node in sorted(expr.atoms(sp.Derivative), key=str))
+    rule = "case-split" if any(d.steps and d.steps[0].rule == "case-split" for d in cited) else "chain"
+    first = Step(rule=rule, rhs=expr.xreplace({d.lhs: d.result for d in cited}), uses=cited)
+    return with_conditions(Derivation(lhs=expr, steps=(first,) + sum_steps(first.rhs, tuple(named))))
+
+
+def assume(expr: sp.Expr, condition: sp.Eq) -> tuple[Step, ...]:
+    """A `definition` step that uses a recorded condition such as Σ_j t_j = 1, when it changes anything."""
+    changed = expr.xreplace({condition.lhs: condition.rhs})
+    return (Step(rule="definition", rhs=changed),) if changed != expr else ()
+
+
+def instance(cited: Derivation, named: tuple[Definition, ...], base: sp.IndexedBase, value) -> Step:
+    """A `chain` step: the cited result for a general vector `base` (v), at base_a = value(a), named sums unfolded."""
+    from .definitions import unfold
+
+    general = unfold(cited.result, tuple(named))
+    specific = general.replace(lambda n: isinstance(n, sp.Indexed) and n.base == base, lambda n: value(n.indices[0]))
+    return Step(rule="chain", rhs=specific, uses=(cited,))
+
+
+def log_steps(expr: sp.Expr, shift: sp.Expr) -> tuple[Step, ...]:
+    """ln(a/b) = ln a − ln b with ln e^u = u, then ln Σ_j e^{u_j} = m + ln Σ_j e^{u_j − m} for any m (log-sum-exp)."""
+    expanded = sp.expand_log(expr, force=True)
+    steps = (Step(rule="algebra", rhs=expanded),) if expanded != expr else ()
+
+    def shifted(node):
+        inner = node.args[0]
+        if isinstance(inner, sp.Sum) and isinstance(inner.function, sp.exp):
+            return shift + sp.log(sp.Sum(sp.exp(inner.function.args[0] - shift), *inner.limits))
+        return node
+
+    moved = expanded.replace(lambda n: isinstance(n, sp.log), shifted)
+    return steps + ((Step(rule="algebra", rhs=moved),) if moved != expanded else ())
