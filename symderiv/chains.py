@@ -47,3 +47,12 @@ def derive_backward(expr: sp.Expr, var: sp.Expr, through: tuple, planner: Planne
         steps.append(substitute(steps[-1].rhs, derive_from(expr, lower, upper, planner, **options)))
     steps.append(substitute(steps[-1].rhs, derive(expr, through[-1], planner=planner, **options)))
     return with_conditions(Derivation(lhs=head.lhs, steps=tuple(steps)))
+
+
+def through_vector(outer: sp.Expr, z: sp.IndexedBase, inner: sp.IndexedBase, var: sp.Expr, j: sp.Symbol, n: sp.Expr,
+                   **options) -> Derivation:
+    """∂f(σ(x))/∂x_i = Σ_j ∂f/∂z_j|_{z=σ} · ∂σ_j/∂x_i: the chain rule through a vector, citing ∂f/∂z_j."""
+    cited = derive(outer, z[j], **options)
+    rhs = sp.Sum(cited.result.xreplace({z: inner}) * sp.Derivative(inner[j], var), (j, 1, n))
+    lhs = sp.Derivative(outer.xreplace({z: inner}), var)
+    return Derivation(lhs=lhs, steps=(Step(rule="chain", rhs=rhs, uses=(cited,)),))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from string import ascii_lowercase
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .steps import Derivation
 
 FORMATS = {"text": "text.j2", "tex": "document.tex.j2", "md": "markdown.md.j2"}
 SPLIT_AT, LINE_LENGTH = 90, 60  # characters of one-line text: a longer sum is broken into lines of about this length
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
+LETTERS = tuple(ascii_lowercase) + tuple(a + b for a in ascii_lowercase for b in ascii_lowercase)  # a … z, aa …
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv", "xvi")
 TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",

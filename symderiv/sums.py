@@ -1,4 +1,5 @@
-"""Index algebra on finite sums Σ_{j=1}^{N}: expand, sift with δ, pull out constants, fold named sums back."""
+"""Index algebra on finite sums Σ_{j=1}^{N} (split, sift with δ, pull out constants, fold named sums back), and
+the steps around it: derivatives cited inside a sum, a recorded condition used, and the log-sum-exp shift."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,7 +8,8 @@ from typing import ClassVar
 import sympy as sp
 
 from .algebra import fold_steps, tidy_step
-from .definitions import Definition
+from .definitions import Definition, unfold
+from .planner import derive, with_conditions
 from .steps import Derivation, Step
 
 
@@ -88,8 +90,6 @@ def sum_steps(expr: sp.Expr, definitions: tuple[Definition, ...] = ()) -> tuple[
 def derive_within(expr: sp.Expr, named: tuple[Definition, ...] = (), **options) -> Derivation:
     """An expression holding derivatives (Σ_j v_j ∂σ_j/∂x_i): each derived by the planner and cited, then the
     index steps, folding the `named` sums (v·σᵀ) back."""
-    from .planner import derive, with_conditions
-
     cited = tuple(derive(node.expr, node.variables[0], **options) for node in sorted(expr.atoms(sp.Derivative), key=str))
     rule = "case-split" if any(d.steps and d.steps[0].rule == "case-split" for d in cited) else "chain"
     first = Step(rule=rule, rhs=expr.xreplace({d.lhs: d.result for d in cited}), uses=cited)
@@ -104,8 +104,6 @@ def assume(expr: sp.Expr, condition: sp.Eq) -> tuple[Step, ...]:
 
 def instance(cited: Derivation, named: tuple[Definition, ...], base: sp.IndexedBase, value) -> Step:
     """A `chain` step: the cited result for a general vector `base` (v), at base_a = value(a), named sums unfolded."""
-    from .definitions import unfold
-
     general = unfold(cited.result, tuple(named))
     specific = general.replace(lambda n: isinstance(n, sp.Indexed) and n.base == base, lambda n: value(n.indices[0]))
     return Step(rule="chain", rhs=specific, uses=(cited,))
@@ -124,3 +122,10 @@ def log_steps(expr: sp.Expr, shift: sp.Expr) -> tuple[Step, ...]:
 
     moved = expanded.replace(lambda n: isinstance(n, sp.log), shifted)
     return steps + ((Step(rule="algebra", rhs=moved),) if moved != expanded else ())
+
+
+def log_sum_exp(expr: sp.Expr, definitions: tuple[Definition, ...], shift: sp.Expr) -> Derivation:
+    """ln of a named quantity unfolded (ln σ_i = ln(e^{x_i}/Σ_j e^{x_j})), then the logarithm laws and the shift."""
+    unfolded = unfold(expr, tuple(definitions))
+    steps = ((Step(rule="definition", rhs=unfolded),) if unfolded != expr else ()) + log_steps(unfolded, shift)
+    return with_conditions(Derivation(lhs=expr, steps=steps))

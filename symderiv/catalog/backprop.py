@@ -22,6 +22,14 @@ QUESTION = (
     r"$z = \sigma(p_2)$ from the input $x$, and is trained on the error $E = \tfrac{1}{2}(d - z)^2$ "
     r"between the label $d$ and the prediction $z$. Find $\partial E / \partial w_2$ and $\partial E / \partial w_1$."
 )
+GENERAL_QUESTION = (  # for other -p values than the lecture note's
+    r"A network of {layers} layer(s) with one neuron each computes $p_l = w_l\, y_{{l-1}}$ and "
+    r"$y_l = {activation}(p_l)$ for $l = 1, \dots, {layers}$, from the input $y_0 = x$; the "
+    r"prediction is $z = y_{{{layers}}}$ and the loss is {loss}. Find $\partial E / \partial w_l$ for every layer."
+)
+ACTIVATION_TEXT = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}"}
+LOSS_TEXT = {"mse": r"$E = \tfrac{1}{2}(d - z)^2$",
+             "bce": r"$E = -\left(d \ln z + (1 - d) \ln(1 - z)\right)$, with a sigmoid output layer"}
 PARAMS = {
     "layers": Param(name="layers", default=2, low=1, high=64, help="the number of layers L"),
     "activation": Param(name="activation", default="sigmoid", choices=("sigmoid", "tanh", "relu"),
@@ -100,16 +108,26 @@ def solve(params: dict, method: str = "auto") -> Solution:
     """Derive ∂E/∂w_l for every layer by the Leibniz chain, then ∂E/∂w₁ by the δ recursion; check every link."""
     layers, activation, loss = params["layers"], params["activation"], params["loss"]
     E, weights, pre, outputs, definitions = network(layers, activation, loss)
-    options = dict(definitions=definitions, method=method, notes=annotations(E, weights, pre, outputs, layer_activations(layers, activation, loss)))
-    planner = Planner()
+    notes = annotations(E, weights, pre, outputs, layer_activations(layers, activation, loss))
+    options = dict(definitions=definitions, method=method, notes=notes)
+    planner = Planner()  # one planner: the factors ∂y_l/∂p_l, … are derived once and shared by every part
     parts = []
     for l in range(layers, 0, -1):
         derivation = verify(derive(E, weights[l - 1], planner=planner, **options), definitions)
-        parts.append(Part(id=f"dE_dw{l}", title=TITLES["weight"].format(w=to_text(weights[l - 1]), l=l), derivation=with_relu(derivation, pre, activation)))
+        title = TITLES["weight"].format(w=to_text(weights[l - 1]), l=l)
+        parts.append(Part(id=f"dE_dw{l}", title=title, derivation=with_relu(derivation, pre, activation)))
     backward = verify(derive_backward(E, weights[0], tuple(pre), planner=planner, **options), definitions)
     parts.append(Part(id="delta", title=TITLES["delta"], derivation=with_relu(backward, pre, activation)))
-    return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=definitions, parts=tuple(parts),
+    return Solution(problem=NAME, title=TITLE, question=question(params), definitions=definitions, parts=tuple(parts),
                     remarks=remarks(E, pre, outputs, definitions, activation, loss, planner, method), params=params)
+
+
+def question(params: dict) -> str:
+    """The lecture note's question for the defaults; the general one for other layers, activations or losses."""
+    if params == {name: p.default for name, p in PARAMS.items()}:
+        return QUESTION
+    return GENERAL_QUESTION.format(layers=params["layers"], activation=ACTIVATION_TEXT[params["activation"]],
+                                   loss=LOSS_TEXT[params["loss"]])
 
 
 def with_relu(derivation, pre, activation: str):

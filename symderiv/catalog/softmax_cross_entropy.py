@@ -5,12 +5,13 @@ import math
 
 import sympy as sp
 
-from ..definitions import Definition, unfold
+from ..chains import through_vector
+from ..definitions import Definition
 from ..planner import derive, with_conditions
 from ..printing import to_text
 from ..problem import Part, Solution
-from ..steps import Check, Derivation, Step
-from ..sums import assume, derive_within, instance, log_steps, sum_steps
+from ..steps import Check, Derivation
+from ..sums import assume, derive_within, instance, log_sum_exp, sum_steps
 from ..symbols import N, index, scalar, vector
 from ..verify import verify
 from . import softmax_vjp
@@ -19,7 +20,8 @@ NAME = "softmax-cross-entropy"
 TITLE = "Softmax with cross-entropy: the singularity and the fix"
 SUMMARY = "where −t_i/z_i fails (z_i = 0: softmax underflow), the fused gradient σ_i − t_i, and log-sum-exp"
 QUESTION = (
-    r"Part (c) gives $\partial \ell / \partial z_i = -t_i / z_i$ for the prediction $z = \sigma(x)$ of softmax. "
+    r"The cross-entropy gradient $\partial \ell / \partial z_i = -t_i / z_i$ (problem cross-entropy-grad) is "
+    r"used at the prediction $z = \sigma(x)$ of softmax. "
     r"Where does it fail, and why does that happen in floating point? Derive the gradient with respect to the "
     r"logits $x$ through softmax instead, and a numerically stable form of $\ln \sigma_i$."
 )
@@ -29,11 +31,11 @@ DEMO_T = (0.0, 1.0, 0.0)
 LSE_X = (1000.0, 0.0, -5.0)  # log-sum-exp: e^{1000} overflows
 TITLES = {
     "singularity": "Where ∂ℓ/∂z_i = −t_i/z_i is undefined, and when softmax outputs 0 in float64",
-    "fused-gradient": "The fused gradient ∂ℓ/∂x_i through softmax, by the chain rule and the VJP of (b)",
+    "fused-gradient": "The fused gradient ∂ℓ/∂x_i through softmax: the chain rule and the vector–Jacobian product of softmax-vjp",
     "log-sum-exp": "A stable ln σ_i: shift the exponents by m = max_j x_j (log-sum-exp)",
 }
 REMARKS = {
-    "singular": "The conditions of (c) say where its result is undefined: {where}. A class the target "
+    "singular": "The conditions of the cross-entropy gradient say where it is undefined: {where}. A class the target "
                 "cares about (t_i > 0) that gets probability 0 makes the gradient infinite.",
     "underflow": "Even the shifted softmax σ_i = e^{{x_i − m}}/Σ_j e^{{x_j − m}} (m = max_j x_j, so the "
                  "denominator is at least 1) returns exactly 0.0 once e^{{x_i − m}} underflows, that is for "
@@ -42,8 +44,9 @@ REMARKS = {
             "the loss −Σ t_i ln z_i: {loss}; the fused gradient σ_i − t_i: {fused} (finite).",
     "fused": "The result has no division, so no singularity: differentiate the loss with respect to the logits "
              "x, through softmax, instead of with respect to z. It assumes Σ_j t_j = 1 (a probability "
-             "vector, such as a one-hot label), which the derivation records as its condition; the checker "
-             "honours it by writing t_j = τ_j/Σ_k τ_k.",
+             "vector, such as a one-hot label), which the derivation records as its condition. The checker "
+             "honours it through the definition of t by a free vector τ: its entries always sum to 1, and "
+             "it gives every t that does (take τ = t).",
     "lse": "The identity holds for any m, which is what lets the checker verify it; m = max_j x_j makes every "
            "exponent x_j − m ≤ 0, so nothing overflows and the sum is at least 1, so its logarithm is finite.",
     "lse-demo": "Evaluated in float64 at x = {x}: the naive ln(e^{{x_i}}/Σ_j e^{{x_j}}) gives {naive}; "
@@ -55,7 +58,7 @@ def solve(params: dict, method: str = "auto") -> Solution:
     """The three parts, each derived by the planner and checked; the float64 numbers are computed here."""
     z, t, x, sigma, tau = vector("z"), vector("t"), vector("x"), vector("sigma"), vector("tau")
     i, j, k = index("i"), index("j"), index("k")
-    softmax, dot = softmax_vjp.definitions()
+    softmax, dot = softmax_vjp.definitions(dummy="l")  # k is the loss's own index here
     normalised = Definition(name=t[i], expr=tau[i] - (sp.Sum(tau[k], (k, 1, N)) - 1) / N, params=(i,))
     parts = (singularity(z, t, i, j, method), fused(x, sigma, t, i, j, k, softmax, dot, normalised, method),
              stable_log(x, sigma, i, j, method))
@@ -64,7 +67,7 @@ def solve(params: dict, method: str = "auto") -> Solution:
 
 
 def singularity(z, t, i, j, method) -> Part:
-    """(c)'s derivation again; its conditions give the singular set, and float64 shows softmax reaching it."""
+    """The cross-entropy gradient again; its conditions give the singular set, and float64 shows softmax reach it."""
     derivation = verify(derive(-sp.Sum(t[j] * sp.log(z[j]), (j, 1, N)), z[i], method=method))
     where = ", ".join(to_text(sp.Eq(*c.args)) for c in derivation.conditions if isinstance(c, sp.Ne))
     demo = float64_singularity(DEMO_X, DEMO_T)
@@ -81,31 +84,24 @@ def singularity(z, t, i, j, method) -> Part:
 
 
 def fused(x, sigma, t, i, j, k, softmax, dot, normalised, method) -> Part:
-    """∂ℓ/∂x_i = Σ_j ∂ℓ/∂σ_j·∂σ_j/∂x_i, the VJP of (b) with v_j = −t_j/σ_j, then Σ_j t_j = 1."""
-    z = vector("z")
-    loss = -sp.Sum(t[j] * sp.log(sigma[j]), (j, 1, N))
-    outer = derive(-sp.Sum(t[k] * sp.log(z[k]), (k, 1, N)), z[j], method=method)  # (c), at z = σ(x)
-    chain = sp.Sum(outer.result.xreplace({z: sigma}) * sp.Derivative(sigma[j], x[i]), (j, 1, N))
-    vjp = derive_within(sp.Sum(vector("v")[j] * sp.Derivative(sigma[j], x[i]), (j, 1, N)), (dot,),
+    """∂ℓ/∂x_i = Σ_j ∂ℓ/∂σ_j·∂σ_j/∂x_i, the vector–Jacobian product with v_j = −t_j/σ_j, then Σ_j t_j = 1."""
+    z, v = vector("z"), vector("v")
+    chain = through_vector(-sp.Sum(t[k] * sp.log(z[k]), (k, 1, N)), z, sigma, x[i], j, N, method=method)
+    vjp = derive_within(sp.Sum(v[j] * sp.Derivative(sigma[j], x[i]), (j, 1, N)), (dot,),
                         definitions=[softmax], method=method)
-    steps = (Step(rule="chain", rhs=chain, uses=(outer,)),)
-    steps += (instance(vjp, (dot,), vector("v"), lambda a: -t[a] / sigma[a]),)
+    steps = chain.steps + (instance(vjp, (dot,), v, lambda a: -t[a] / sigma[a]),)
     steps += sum_steps(steps[-1].rhs)
     condition = sp.Eq(sp.Sum(t[j], (j, 1, N)), 1)
     steps += assume(steps[-1].rhs, condition)
-    derivation = with_conditions(Derivation(lhs=sp.Derivative(loss, x[i]), steps=steps), (condition,))
+    derivation = with_conditions(Derivation(lhs=chain.lhs, steps=steps), (condition,))
     derivation = verify(derivation, (softmax, dot, normalised))
     return Part(id="fused-gradient", title=TITLES["fused-gradient"], derivation=derivation, remarks=(REMARKS["fused"],))
 
 
 def stable_log(x, sigma, i, j, method) -> Part:
     """ln σ_i unfolded, the logarithm laws, then the shift by any m (verified for any m)."""
-    m = scalar("m")
-    softmax = softmax_vjp.definitions()[0]
-    lhs = sp.log(sigma[i])
-    unfolded = unfold(lhs, (softmax,))
-    steps = (Step(rule="definition", rhs=unfolded),) + log_steps(unfolded, m)
-    derivation = verify(with_conditions(Derivation(lhs=lhs, steps=steps)), (softmax,))
+    softmax = softmax_vjp.definitions(dummy="l")[0]
+    derivation = verify(log_sum_exp(sp.log(sigma[i]), (softmax,), scalar("m")), (softmax,))
     demo = float64_log_sum_exp(LSE_X)
     remarks = (REMARKS["lse"], REMARKS["lse-demo"].format(x=_show(demo["x"]), naive=_show(demo["naive"]),
                                                           stable=_show(demo["stable"])))

@@ -14,7 +14,8 @@ NAME = "softmax-vjp"
 TITLE = "A vector times the Jacobian of softmax"
 SUMMARY = "z = v·D_xσ: z_i = Σ_j v_j ∂σ_j/∂x_i, sifted by δ and summed to σ_i (v_i − v·σᵀ)"
 QUESTION = (
-    r"For $v = [v_1, \dots, v_N] \in \mathbb{R}^{1 \times N}$ and the softmax Jacobian $D_x \sigma(x)$ of part (a), "
+    r"For $v = [v_1, \dots, v_N] \in \mathbb{R}^{1 \times N}$ and the softmax Jacobian $D_x \sigma(x)$ "
+    r"(problem softmax-jacobian), "
     r"let $z = v \cdot D_x \sigma(x) \in \mathbb{R}^{1 \times N}$. Find $z_i = \sum_{j=1}^{N} v_j "
     r"\, \partial \sigma_j / \partial x_i$ in closed form."
 )
@@ -29,10 +30,10 @@ REMARKS = (
 )
 
 
-def definitions():
-    """σ_i := e^{x_i}/Σ_k e^{x_k}, and the dot product v·σᵀ := Σ_j v_j σ_j as a named scalar."""
+def definitions(dummy: str = "k"):
+    """σ_i := e^{x_i}/Σ_k e^{x_k} (k named `dummy`), and the dot product v·σᵀ := Σ_j v_j σ_j as a named scalar."""
     x, sigma, v = vector("x"), vector("sigma"), vector("v")
-    i, j, k = index("i"), index("j"), index("k")
+    i, j, k = index("i"), index("j"), index(dummy)
     softmax = Definition(name=sigma[i], expr=softmax_component(x, i, N, k), params=(i,))
     dot = Definition(name=shorthand("v_dot_sigma", "v·σᵀ", r"v \cdot \sigma^{\top}"),
                      expr=sp.Sum(v[j] * sigma[j], (j, 1, N)))
