@@ -66,8 +66,9 @@ def _lines(expr: sp.Basic, text: str) -> list[Latex] | None:
 def derivation_data(derivation: Derivation, earlier: tuple = ()) -> dict:
     """A derivation tree as nested dicts of strings (the JSON contract's DERIVATION).
 
-    `earlier` holds (derivation, label) pairs of the parts already shown; a cited sub-derivation that
-    is one of them gets `ref` = that part's label, so the page says "by (a)" instead of repeating it.
+    `earlier` holds (derivation, label) pairs of what the parts already shown derived (their chains and
+    cited sub-derivations); a cited sub-derivation met again gets `ref` = that part's label, so the page
+    says "by (a)" instead of repeating it.
     """
     return {
         "lhs": expression(derivation.lhs),
@@ -89,7 +90,7 @@ def derivation_data(derivation: Derivation, earlier: tuple = ()) -> dict:
 
 
 def _cited(used: Derivation, earlier: tuple) -> dict:
-    """A cited sub-derivation's data, with `ref` set when it is an earlier part's derivation."""
+    """A cited sub-derivation's data, with `ref` set when an earlier part derived it already."""
     data = derivation_data(used, earlier)
     data["ref"] = next((label for shown, label in earlier if shown is used or shown == used), None)
     return data
@@ -136,7 +137,7 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
             "complete": not part.derivation.has_unknown(),
             "audit": audit(data),
         })
-        earlier += ((derivation, label),)
+        earlier += tuple((shown_here, label) for shown_here in derivation.walk() if len(shown_here.steps) > 1)
     conditions = list(dict.fromkeys(c for part in chosen for c in part.derivation.conditions))
     return {
         "symderiv": __version__,
