@@ -1,4 +1,5 @@
-# symderiv: `make demo` sets up and prints a derivation; `make test` sets up and runs the whole suite.
+# symderiv: `make demo` sets up, prints a derivation and builds the example homework PDFs;
+# `make test` sets up and runs the whole suite.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -8,7 +9,7 @@ TEX_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-fonts-recomm
 
 demo: setup
 	$(BIN)/symderiv derive softmax-jacobian
-	$(BIN)/symderiv derive softmax-jacobian -f pdf -o output/softmax-jacobian.pdf
+	$(BIN)/symderiv build examples/lecture-homework.toml -o output
 
 test: setup install-test
 	$(BIN)/python -m pytest
