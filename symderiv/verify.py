@@ -65,9 +65,25 @@ def decide_expressions(left: sp.Expr, right: sp.Expr) -> Check:
     verdict = exact_zero(difference)
     if verdict is not None:
         return Check(ok=verdict, method="exact", detail=_detail(verdict, left, right))
+    if _equal_exponentials(left, right):
+        return Check(ok=True, method="exact", detail="equal exponentials; every logarithm has a positive argument")
     if sp.count_ops(difference) <= SIMPLIFY_MAX_OPS and sp.simplify(difference) == 0:
         return Check(ok=True, method="simplify")
     return numeric(left, right)
+
+
+def _equal_exponentials(left: sp.Expr, right: sp.Expr) -> bool:
+    """Real a and b whose logarithms all take positive arguments are equal when e^a = e^b identically."""
+    logs = (left - right).atoms(sp.log)
+    if not logs or not all(_positive(log.args[0]) for log in logs):
+        return False
+    return exact_zero(sp.exp(left) - sp.exp(right)) is True
+
+
+def _positive(expr: sp.Expr) -> bool:
+    """Positive for real inputs: built from exponentials (and positive numbers) by +, ·, ÷."""
+    exponentials = {e: sp.Dummy(positive=True) for e in expr.atoms(sp.exp)}
+    return expr.xreplace(exponentials).is_positive is True
 
 
 def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
