@@ -331,3 +331,18 @@ def test_the_relu_rule_itself_verifies():
     derivation = planner.derive(relu(x), x)
     assert verify.verify(derivation).verified
     assert [derivation.result.subs(x, v) for v in (-1, 0, 1)] == [0, 0, 1]
+
+
+def test_log_sum_exp_is_decided_exactly_through_exponentials():
+    x1, x2, m = sp.symbols("x1 x2 m")
+    total = sp.exp(x1) + sp.exp(x2)
+    stable = x1 - m - sp.log(sp.exp(x1 - m) + sp.exp(x2 - m))
+    check = verify.decide_expressions(sp.log(sp.exp(x1) / total), stable)
+    assert check.ok is True and check.method == "exact"
+    wrong = x1 - m - sp.log(sp.exp(x1 - m) + sp.exp(x2 + m))
+    assert verify.decide_expressions(sp.log(sp.exp(x1) / total), wrong).ok is False
+
+
+def test_a_logarithm_of_a_quantity_of_unknown_sign_is_not_decided_through_exponentials():
+    x = sp.Symbol("x")
+    assert verify._equal_exponentials(sp.log(x**2), 2 * sp.log(x)) is False
