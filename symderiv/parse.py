@@ -97,6 +97,16 @@ def _digits(number: sp.Rational) -> float:
     return (math.log10(abs(number.p)) if number.p else 0) + math.log10(number.q)
 
 
+def _carets_as_powers(body: str) -> tuple[str, list[int]]:
+    """`^` means power with the precedence of `**` (x^2 + 1 is x² + 1): each becomes `**`; also returns
+    the position of every inserted character, so that error columns point into the user's text."""
+    pieces, inserted, position = body.split("^"), [], 0
+    for piece in pieces[:-1]:
+        position += len(piece) + 2
+        inserted.append(position - 1)
+    return "**".join(pieces), inserted
+
+
 class _Parser:
     """One parse of one text: the caps, the AST walk, and the column each error points at."""
 
@@ -106,9 +116,11 @@ class _Parser:
         self.base = len(text) - len(text[start:].lstrip())  # where the expression starts
         self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text[self.base:])]
         self.names, self.index_names, self.vector_names = set(), set(), set()
+        self.carets: list[int] = []
 
     def parse(self) -> sp.Expr:
-        body = self.text[self.base:]
+        body, self.carets = _carets_as_powers(self.text[self.base:])
+        self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", body)]
         if not body.strip():
             raise ParseError("empty expression", column=len(self.text) + 1)
         depth = 0
@@ -132,8 +144,12 @@ class _Parser:
 
     # --- where: columns, tokens and errors --------------------------------------------------------
     def _span(self, node: ast.AST) -> tuple[int, int]:
-        return (self.base + self.lines[node.lineno - 1] + node.col_offset,
-                self.base + self.lines[node.end_lineno - 1] + node.end_col_offset)
+        return (self._original(self.lines[node.lineno - 1] + node.col_offset),
+                self._original(self.lines[node.end_lineno - 1] + node.end_col_offset))
+
+    def _original(self, position: int) -> int:
+        """A position in the parsed body (where each ^ became **) as a position in the user's text."""
+        return self.base + position - sum(1 for extra in self.carets if extra <= position)
 
     def _fail(self, message: str, node: ast.AST, *, at: int | None = None, token: str | None = None) -> ParseError:
         start, end = self._span(node)
@@ -149,7 +165,7 @@ class _Parser:
     def _syntax_error(self, err: SyntaxError) -> ParseError:
         end = len(self.text.rstrip())
         known = err.offset and 1 <= (err.lineno or 0) <= len(self.lines)
-        at = self._skip(self.base + self.lines[err.lineno - 1] + err.offset - 1 if known else end, _SPACE)
+        at = self._skip(self._original(self.lines[err.lineno - 1] + err.offset - 1) if known else end, _SPACE)
         if at >= end:
             return ParseError("unexpected end of input", column=end + 1)
         token, before = _TOKEN.match(self.text, at)[0], self.text[:at].rstrip()[-1:]
@@ -291,27 +307,13 @@ class _Parser:
         return operands
 
     def _power(self, node: ast.BinOp) -> sp.Expr:
-        """a**b and a^b; the exponent and the size of a numeric result are checked before sympy sees them."""
-        if isinstance(node.op, ast.BitXor) and not (self._atomic(node.left) and self._atomic(node.right, True)):
-            raise self._fail("'^' needs parentheses here, or write '**' ('^' binds more loosely than + - * / "
-                             "and unary minus)", node, at=self._operator_at(node), token="^")
+        """a**b (and a^b, read as a**b); the exponent and the size of a numeric result are checked first."""
         base, exponent = self.visit(node.left), self.visit(node.right)
         if exponent.is_Rational and max(abs(exponent.p), exponent.q) > MAX_EXPONENT:
             raise self._fail(f"exponent {exponent} is too large (at most {MAX_EXPONENT})", node.right)
         if exponent.is_Rational and abs(exponent) * sum(map(_digits, base.atoms(sp.Rational))) > MAX_DIGITS:
             raise self._fail(f"this power has more than {MAX_DIGITS} digits", node)
         return sp.Pow(base, exponent)
-
-    def _atomic(self, node: ast.expr, right: bool = False) -> bool:
-        """An operand of ^ that Python groups as mathematics does: x^2, (a+b)^2, x^-2; not -x^2 or x^2+1."""
-        if isinstance(node, (ast.Name, ast.Constant, ast.Call, ast.Subscript)):
-            return True
-        start, end = self._span(node)
-        before, after = self._skip(start - 1, _SPACE, -1), self._skip(end, _SPACE)
-        if before >= self.base and self.text[before] == "(" and self.text[after:after + 1] == ")":
-            return True
-        return right and (isinstance(node, ast.UnaryOp) and self._atomic(node.operand, True)
-                          or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow))
 
     def _operator_at(self, node: ast.BinOp) -> int:
         return self._skip(self._span(node.left)[1], _SPACE + ")")

@@ -95,11 +95,20 @@ def test_caret_is_power(text, expected):
     assert parse_expr(text) == expected
 
 
-@pytest.mark.parametrize("text", ["x^2 + 1", "-x^2", "a*x^2", "x^2*a", "2^x^2", "x**y^2"])
-def test_caret_is_refused_where_python_would_group_it_unlike_mathematics(text):
-    # In Python syntax x^2 + 1 is x^(2 + 1) and -x^2 is (-x)^2: silently wrong, so refused.
-    with pytest.raises(ParseError, match=r"'\^' needs parentheses"):
+@pytest.mark.parametrize("text, expected", [
+    ("x^2 + 1", x**2 + 1), ("-x^2", -x**2), ("a*x^2", a * x**2), ("x^2*a", a * x**2),
+    ("2^x^2", 2 ** (x**2)), ("x**y^2", x ** (y**2)), ("x^2/2", x**2 / 2),
+])
+def test_caret_binds_like_power_not_like_pythons_xor(text, expected):
+    # In Python syntax x^2 + 1 would be x xor 3; here ^ is ** with the precedence of **.
+    assert parse_expr(text) == expected
+
+
+@pytest.mark.parametrize("text, column", [("x^^2", 3), ("y + x^2 + foo(x)", 11), ("a^2 + b^2 +", 12)])
+def test_error_columns_count_each_caret_as_one_character(text, column):
+    with pytest.raises(ParseError) as raised:
         parse_expr(text)
+    assert raised.value.column == column
 
 
 def test_exp_of_one_is_e():
