@@ -143,7 +143,7 @@ def derive_by_cases(expr: sp.Expr, ctx: Context, a: sp.Symbol, planner: Planner 
     """∂f/∂x_k for the cases k = a and k ≠ a, then both in one formula with δ_ak."""
     k = ctx.var.indices[0]
     planner = planner or Planner()
-    equal = with_conditions(planner.derive(expr, ctx.at(ctx.var.base[a])), (sp.Eq(k, a),))
+    equal = with_conditions(planner.derive(expr, ctx.at(ctx.var.base[a])))  # k = a is substituted: no k left
     different = with_conditions(planner.derive(expr, ctx.assuming_distinct(a, k)), (sp.Ne(k, a),))
     cases = sp.Piecewise((equal.result, sp.Eq(k, a)), (different.result, True))
     steps = (

@@ -62,7 +62,7 @@ def test_parts_are_numbered_and_end_with_the_boxed_result_and_conditions(tex):
     assert r"\section*{Question 1}" in tex
     for label in "abc":
         assert rf"\subsection*{{\partref{{{label}}}" in tex
-    assert tex.count(r"\resultline{") == 3 and r"when \( k = i\)" in tex
+    assert tex.count(r"\resultline{") == 3 and r"when \( k \neq i\)" in tex
 
 
 def test_the_matrix_part_cites_the_earlier_parts_instead_of_repeating_them(tex):

@@ -172,7 +172,7 @@ def test_diagonal_expanded_is_in_exponentials(public):
 
 def test_conditions_are_latex(public):
     diagonal, off_diagonal = public["parts"][0], public["parts"][1]
-    assert diagonal["derivation"]["conditions"] == ["k = i"]
+    assert diagonal["derivation"]["conditions"] == []  # k = i was substituted: no k is left to mention
     assert off_diagonal["derivation"]["conditions"] == [r"k \neq i"]
 
 
