@@ -1,6 +1,5 @@
 """Every problem of the lecture note: registered in order, verified, rendered, and its checker able to fail."""
 
-import dataclasses
 import json
 import random
 from functools import lru_cache
@@ -9,6 +8,7 @@ import mpmath
 import pytest
 import sympy as sp
 
+from mutation import mutate, step_at, step_paths
 from symderiv import catalog
 from symderiv.render import render, solution_data
 from symderiv.verify import verify
@@ -28,33 +28,8 @@ def part(solution, part_id):
     return next(p for p in solution.parts if p.id == part_id)
 
 
-# ------------------------------------------------------------------ tree surgery (as in test_verify)
 
 
-def step_paths(derivation, prefix=()):
-    """Every step as (path, derivation, position); a path is (n,) or (n, use, n', …) from the root."""
-    for n, step in enumerate(derivation.steps):
-        yield prefix + (n,), derivation, n
-        for u, used in enumerate(step.uses):
-            yield from step_paths(used, prefix + (n, u))
-
-
-def step_at(derivation, path):
-    n, rest = path[0], path[1:]
-    return derivation.steps[n] if not rest else step_at(derivation.steps[n].uses[rest[0]], rest[1:])
-
-
-def mutate(derivation, path, change):
-    """The tree with the rhs of the step at `path` replaced by change(rhs), rebuilt with dataclasses.replace."""
-    n, rest = path[0], path[1:]
-    steps = list(derivation.steps)
-    if not rest:
-        steps[n] = dataclasses.replace(steps[n], rhs=change(steps[n].rhs), check=None)
-    else:
-        uses = list(steps[n].uses)
-        uses[rest[0]] = mutate(uses[rest[0]], rest[1:], change)
-        steps[n] = dataclasses.replace(steps[n], uses=tuple(uses), check=None)
-    return dataclasses.replace(derivation, steps=tuple(steps), check=None)
 
 
 def assert_rejected_exactly_there(tree, definitions, path):

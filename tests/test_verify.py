@@ -1,10 +1,10 @@
 """Tests for symderiv.verify: the checker must be able to fail (mutation tests), and each decision method."""
 
-import dataclasses
 
 import pytest
 import sympy as sp
 
+from mutation import mutate, step_at, step_paths
 from symderiv import planner, verify
 from symderiv.functions import relu, sigmoid
 from symderiv.steps import Derivation, Step
@@ -17,33 +17,8 @@ i, j, k = index("i"), index("j"), index("k")
 S = sp.Sum(sp.exp(X[j]), (j, 1, N))
 
 
-# ---------------------------------------------------------------- tree surgery
 
 
-def step_paths(derivation, prefix=()):
-    """Every step of the tree as (path, derivation, position): path = (n,) or (n, use, n', …) from the root."""
-    for n, step in enumerate(derivation.steps):
-        yield prefix + (n,), derivation, n
-        for u, used in enumerate(step.uses):
-            yield from step_paths(used, prefix + (n, u))
-
-
-def step_at(derivation, path):
-    n, rest = path[0], path[1:]
-    return derivation.steps[n] if not rest else step_at(derivation.steps[n].uses[rest[0]], rest[1:])
-
-
-def mutate(derivation, path, change):
-    """The tree with the rhs of the step at `path` replaced by change(rhs), rebuilt with dataclasses.replace."""
-    n, rest = path[0], path[1:]
-    steps = list(derivation.steps)
-    if not rest:
-        steps[n] = dataclasses.replace(steps[n], rhs=change(steps[n].rhs), check=None)
-    else:
-        uses = list(steps[n].uses)
-        uses[rest[0]] = mutate(uses[rest[0]], rest[1:], change)
-        steps[n] = dataclasses.replace(steps[n], uses=tuple(uses))
-    return dataclasses.replace(derivation, steps=tuple(steps), check=None)
 
 
 def _softmax_tree():

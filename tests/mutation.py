@@ -1,0 +1,29 @@
+"""Tree surgery for the mutation tests: address every step of a derivation tree and change one."""
+import dataclasses
+
+
+def step_paths(derivation, prefix=()):
+    """Every step as (path, derivation, position); a path is (n,) or (n, use, n', …) from the root."""
+    for n, step in enumerate(derivation.steps):
+        yield prefix + (n,), derivation, n
+        for u, used in enumerate(step.uses):
+            yield from step_paths(used, prefix + (n, u))
+
+
+def step_at(derivation, path):
+    """The step at `path`."""
+    n, rest = path[0], path[1:]
+    return derivation.steps[n] if not rest else step_at(derivation.steps[n].uses[rest[0]], rest[1:])
+
+
+def mutate(derivation, path, change):
+    """The tree with the rhs of the step at `path` replaced by change(rhs), rebuilt with dataclasses.replace."""
+    n, rest = path[0], path[1:]
+    steps = list(derivation.steps)
+    if not rest:
+        steps[n] = dataclasses.replace(steps[n], rhs=change(steps[n].rhs), check=None)
+    else:
+        uses = list(steps[n].uses)
+        uses[rest[0]] = mutate(uses[rest[0]], rest[1:], change)
+        steps[n] = dataclasses.replace(steps[n], uses=tuple(uses), check=None)
+    return dataclasses.replace(derivation, steps=tuple(steps), check=None)
