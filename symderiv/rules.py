@@ -245,7 +245,9 @@ class Chain(Rule):
         u = sp.Dummy("u")
         outer = planner.derive(f.xreplace({inner_expr: u}), ctx.at(u))
         inner = planner.derive(inner_expr, ctx)
-        rhs = product(outer.result.xreplace({u: inner_expr}), inner.result)
+        with sp.evaluate(False):  # g′(u) at u = inner, as the rule states it: 2·(d − z), not 2d − 2z
+            at_inner = outer.result.xreplace({u: inner_expr})
+        rhs = product(at_inner, inner.result)
         return (Step(rule=self.id, rhs=rhs, uses=(outer, inner)),)
 
 
