@@ -31,7 +31,18 @@ def ordered_factors(mul: sp.Expr) -> list[sp.Expr]:
     is_sum = [f.is_Add or (f.is_Pow and f.base.is_Add and f.exp.is_positive) for f in factors]
     plain = [f for f, s in zip(factors, is_sum) if not s and not f.is_Number]
     plain.sort(key=lambda f: isinstance(f.as_base_exp()[0], sp.Function))  # t_i ln z_i, a_j δ_jk
+    slots = [n for n, f in enumerate(plain) if _numbered(f)]  # σ_6·σ_64, not sympy's σ_64·σ_6
+    for n, f in zip(slots, sorted((plain[n] for n in slots), key=_numbered)):
+        plain[n] = f
     return [f for f in factors if f.is_Number] + plain + [f for f, s in zip(factors, is_sum) if s]
+
+
+def _numbered(factor: sp.Expr) -> tuple | None:
+    """(name, number) for a component with a concrete index such as σ_64, else None."""
+    base = factor.as_base_exp()[0]
+    if isinstance(base, sp.Indexed) and all(i.is_Integer for i in base.indices):
+        return (str(base.base), *(int(i) for i in base.indices))
+    return None
 
 
 def signed_factors(mul: sp.Expr) -> tuple[bool, list[sp.Expr]]:

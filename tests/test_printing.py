@@ -231,3 +231,9 @@ def test_latex_compiles_with_pdflatex(tmp_path):
     )
     document = "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n" + body + "\n\\end{document}\n"
     assert compile_pdf(document, tmp_path / "printing.pdf").stat().st_size > 0
+
+
+def test_numbered_components_are_in_numeric_order():
+    sigma = sp.IndexedBase("sigma")
+    assert to_text(-sigma[64] * sigma[6]) == "−σ_6·σ_64"
+    assert to_latex(sigma[10] * sigma[9]).index("9") < to_latex(sigma[10] * sigma[9]).index("10")
