@@ -132,6 +132,11 @@ class _TextbookRules:
         text = self._subscripted(self.DELTA, expr.args[:2])
         return self.PAREN.format(text) + f"^{{{exp}}}" if exp is not None else text
 
+    def _print_Heaviside(self, expr, exp=None):
+        """Heaviside(p, 0) → H(p), the unit step (the value at 0 is stated where it matters)."""
+        text = "H" + self.PAREN.format(self._print(expr.args[0]))
+        return self.PAREN.format(text) + f"^{{{exp}}}" if exp is not None else text
+
     def _print_MatrixElement(self, expr):
         """M[i, k] → M_ik for a matrix symbol, (M)_ik for a compound M."""
         parent = self._print(expr.parent)

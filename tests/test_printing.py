@@ -237,3 +237,9 @@ def test_numbered_components_are_in_numeric_order():
     sigma = sp.IndexedBase("sigma")
     assert to_text(-sigma[64] * sigma[6]) == "−σ_6·σ_64"
     assert to_latex(sigma[10] * sigma[9]).index("9") < to_latex(sigma[10] * sigma[9]).index("10")
+
+
+def test_the_unit_step_prints_as_H():
+    p = sp.Symbol("p")
+    assert to_text(sp.Heaviside(p, 0)) == "H(p)"
+    assert to_latex(sp.Heaviside(p, 0)) == r"H\left(p\right)"
