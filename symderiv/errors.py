@@ -1,4 +1,5 @@
 """The errors symderiv raises; each carries the exit code the command line turns it into."""
+import difflib
 
 
 class SymderivError(Exception):
@@ -35,3 +36,9 @@ class TexFailed(SymderivError):
     """A TeX run that failed or timed out (exit code 1); the message holds the log's relevant lines."""
 
     exit_code = 1
+
+
+def nearest(name: str, names, cutoff: float = 0.5) -> str | None:
+    """The known name closest to a mistyped one, for a "did you mean" hint; None when nothing is close."""
+    match = difflib.get_close_matches(name, list(names), n=1, cutoff=cutoff)
+    return match[0] if match else None

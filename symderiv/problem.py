@@ -1,13 +1,12 @@
 """What a problem states (its question) and what solving it yields (verified parts)."""
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from .definitions import Definition
-from .errors import InputError
+from .errors import InputError, nearest
 from .steps import Derivation
 
 
@@ -89,5 +88,5 @@ def parse_params(given: dict[str, str], spec: dict[str, Param], problem: str) ->
 
 def closest(name: str, names) -> str:
     """' Did you mean X?' for the closest known name, or ''."""
-    match = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
-    return f" Did you mean {match[0]!r}?" if match else ""
+    match = nearest(name, names)
+    return f" Did you mean {match!r}?" if match else ""

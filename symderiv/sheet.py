@@ -6,7 +6,6 @@ described in docs/sheets.md and in `symderiv build --help`; examples/lecture-hom
 from __future__ import annotations
 
 import datetime
-import difflib
 import os
 import tempfile
 import tomllib
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache
-from .errors import DerivationFailed, InputError, TexFailed, TexMissing
+from .errors import DerivationFailed, InputError, TexFailed, TexMissing, nearest
 
 SHEET_KEYS = ("title", "course", "author", "date", "problem")
 ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question")
@@ -161,8 +160,8 @@ def _check_groups(entries: tuple[Entry, ...], path: Path) -> None:
 def _known_keys(table: dict, known: tuple, where: str, hint: str) -> None:
     for key in table:
         if key not in known:
-            match = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            suggestion = f" (did you mean {match[0]!r}?)" if match else ""
+            match = nearest(key, known, cutoff=0.6)
+            suggestion = f" (did you mean {match!r}?)" if match else ""
             raise InputError(f"{where}: unknown key {key!r}{suggestion}; {hint}.")
 
 
@@ -219,8 +218,8 @@ def check_names(sheet: Sheet) -> None:
             continue
         where = f"{sheet.path}, problem {entry.number}"
         if entry.name not in MODULES:
-            match = difflib.get_close_matches(entry.name, list(MODULES), n=1, cutoff=0.5)
-            suggestion = f"; did you mean {match[0]!r}?" if match else ""
+            match = nearest(entry.name, MODULES)
+            suggestion = f"; did you mean {match!r}?" if match else ""
             raise InputError(f"{where}: there is no problem named {entry.name!r}{suggestion} "
                              "(`symderiv list` shows them all).")
         try:
