@@ -16,6 +16,7 @@ import sympy as sp
 
 from .definitions import Definition, unfold
 from .functions import expand_special
+from .identity import exact_zero
 from .steps import Check
 
 MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
@@ -43,11 +44,7 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
 def _identical(left: sp.Expr, right: sp.Expr) -> bool:
     """Equal as expressions in independent symbols (names included): sound for `=`, never a refutation."""
     difference = left - right
-    if difference == 0:
-        return True
-    if sp.count_ops(difference) > EXACT_MAX_OPS:
-        return False
-    return sp.expand(sp.together(difference).as_numer_denom()[0]) == 0
+    return difference == 0 or sp.count_ops(difference) <= EXACT_MAX_OPS and exact_zero(difference) is True
 
 
 class Graph:

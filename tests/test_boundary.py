@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "symderiv"
 CORE = [
     "steps", "rules", "planner", "verify", "definitions", "context", "algebra", "problem",
     "symbols", "functions", "errors", "parse", "jacobian", "catalog", "usercheck", "written", "printing",
+    "identity", "graph", "chains", "sums",
 ]
 
 
