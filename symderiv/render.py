@@ -14,6 +14,7 @@ from . import __version__
 from .planner import rule_statements
 from .printing import (latex_relation, negated, ordered_terms, text_relation, to_latex, to_latex_matrix, to_text,
                        to_text_matrix)
+from .definitions import unfold
 from .errors import InputError
 from .problem import Solution
 from .resources import template_directory
@@ -119,7 +120,7 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
     shown, earlier = [], ()
     for number, part in enumerate(chosen):
         derivation = part.derivation
-        unfolded = _expanded(derivation.result, solution)
+        unfolded = unfold(derivation.result, solution.definitions)
         label = labels[number]
         data = derivation_data(derivation, earlier)
         shown.append({
@@ -208,12 +209,6 @@ def environment(tex: bool, override: Path | None = None) -> jinja2.Environment:
     env.filters["assembled"] = Latex  # a macro's output, whose parts were escaped already
     env.filters["indent_quote"] = lambda text: "\n".join("> " + line for line in text.splitlines())
     return env
-
-
-def _expanded(expr: sp.Expr, solution: Solution) -> sp.Expr:
-    from .definitions import unfold
-
-    return unfold(expr, solution.definitions)
 
 
 def _check_data(check) -> dict | None:
