@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.conventions import split_super_sub
+from sympy.printing.latex import LatexPrinter, greek_letters_set, tex_greek_dictionary
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
@@ -79,6 +80,18 @@ def is_named(expr: sp.Expr) -> bool:
 def pretty_name(name: str) -> str:
     """Greek names become letters and trailing digits subscripts: sigma → σ, w1 → w₁."""
     return _NAME.sub(lambda m: GREEK.get(m[1], m[1]) + m[2].translate(_SUBSCRIPT), name)
+
+
+LONG_NAME = 40  # characters of one part of a name above which LaTeX shows only its two ends
+
+
+def latex_name(part: str) -> str:
+    """Greek names become letters; others print as written (no hat, bold, scr … modifiers), a long one as its two ends."""
+    if part in tex_greek_dictionary:
+        return tex_greek_dictionary[part]
+    if part.lower() in greek_letters_set:
+        return "\\" + part.lower()
+    return part if len(part) <= LONG_NAME else part[:18] + r"\ldots " + part[-18:]
 
 
 def truncated_cells(matrix, max_size: int, show, dots: tuple[str, str, str]) -> list[list[str]]:
@@ -167,6 +180,11 @@ class TextbookLatexPrinter(_TextbookRules, LatexPrinter):
     """sympy's LatexPrinter with textbook factor order, ∂ fractions, δ_{ik}, diag(σ), σ^⊤ and cases."""
 
     _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "max_matrix_size": 8}
+
+    def _split_super_sub(self, name: str):
+        """A symbol's name, superscripts and subscripts (split at _ and __), each printed by `latex_name`."""
+        base, supers, subs = split_super_sub(name)
+        return latex_name(base), [latex_name(s) for s in supers], [latex_name(s) for s in subs]
     PAREN, DIAG, TRANSPOSE, DELTA = r"\left({}\right)", r"\operatorname{{diag}}\left({}\right)", r"{}^{{\top}}", r"\delta"
     CASE, OTHERWISE, CASES = r"{} & \text{{if }} {}", r"{} & \text{{otherwise}}", r"\begin{{cases}} {} \end{{cases}}"
     CASE_SEPARATOR, TIGHT, LOOSE, DOTS = r" \\ ", " ", r" \cdot ", (r"\cdots", r"\vdots", r"\ddots")
