@@ -8,9 +8,11 @@ import click
 
 from . import __version__
 from .errors import InputError, SymderivError
+from .pdf import Terminated, tex_stops_on_signals
+from .resources import check_destination, place_files, read_capped, shown
 
 FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf")
-MAX_FILE_CHARS = 200_000  # a written derivation longer than this is refused by verify_written
+MAX_FILE_BYTES = 400_000  # 100,000 characters of UTF-8; verify_written refuses more characters than that
 METHOD_HELP = "Where both the quotient and the reciprocal rule apply, force one (default: auto, which picks by whether the numerator depends on the variable)."
 
 
@@ -19,7 +21,8 @@ class SymderivGroup(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with tex_stops_on_signals():
+                return super().invoke(ctx)
         except SymderivError as error:
             click.echo(f"symderiv: {error}", err=True)
             ctx.exit(error.exit_code)
@@ -30,6 +33,9 @@ class SymderivGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("symderiv: interrupted.", err=True)
             ctx.exit(130)
+        except Terminated as stop:
+            click.echo(f"symderiv: stopped by signal {stop.signum}.", err=True)
+            ctx.exit(128 + stop.signum)
 
 
 @click.group(cls=SymderivGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,15 +109,15 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
     """
     from .render import render, solution_data
 
+    _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines)
+    if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
+        _report_failures(solution)
+        click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
+        sys.exit(1)
     data = solution_data(solution)
     if fmt == "pdf":
-        from .pdf import compile_pdf
-        from .sheet import tex_timeout
-
-        destination = output or Path("output") / f"{solution.problem}.pdf"
-        compile_pdf(render(data, "tex", templates), destination, timeout=tex_timeout())
-        click.echo(f"wrote {destination}", err=True)
+        _pdf(render(data, "tex", templates), output or Path("output") / f"{solution.problem}.pdf")
     else:
         _emit(render(data, fmt, templates), output)
     if not solution.verified:
@@ -177,22 +183,18 @@ def verify_file(file, fmt, output, templates):
     Each line is marked ✓ (with the method) or ✗, and the first false link is shown with a
     counterexample. Exits with 0 when every link holds, 1 when one is false or undecided, 2 on bad input.
     """
-    from .render import environment, to_json
+    from .render import render_template, to_json
     from .written import verify_written, written_data
 
-    written = verify_written(_read_text(file), "standard input" if str(file) == "-" else file.name)
+    _before_writing(output, fmt, templates)
+    written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
     data = written_data(written)
     if fmt == "json":
         _emit(to_json(data) + "\n", output)
     else:
-        page = environment(fmt != "text", templates).get_template("verify.j2" if fmt == "text" else "verify.tex.j2")
-        text = page.render(**data)
+        text = render_template("verify.j2" if fmt == "text" else "verify.tex.j2", data, templates, tex=fmt != "text")
         if fmt == "pdf":
-            from .pdf import compile_pdf
-
-            destination = output or Path("output") / f"{file.stem if str(file) != '-' else 'stdin'}.pdf"
-            compile_pdf(text, destination)
-            click.echo(f"wrote {destination}", err=True)
+            _pdf(text, output or Path("output") / f"{file.stem if str(file) != '-' else 'stdin'}.pdf")
         else:
             _emit(text, output)
     sys.exit(0 if written.ok else 1)
@@ -229,23 +231,47 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
     """
     from .sheet import build as build_sheet
 
+    _warn_unsandboxed(templates)
     built = build_sheet(sheet, out_dir, keep_tex=keep_tex, templates=templates, use_cache=not no_cache,
                         progress=lambda message: click.echo(message, err=True))
     for path in built.files:
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"wrote {shown(path)}", err=True)
 
 
 def _read_text(path: Path) -> str:
-    """The text of a file (or of standard input for "-"), or an InputError saying why it cannot be read."""
-    if str(path) == "-":
-        return sys.stdin.read()
+    """The text of a file (or of standard input for "-"), capped in size, or an InputError saying why it cannot be read."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return handle.read(MAX_FILE_CHARS + 1)
+        return read_capped(path, MAX_FILE_BYTES, "written derivation").decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"cannot read {path}: it is not UTF-8 text.") from None
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}.") from None
+        raise InputError(f"cannot read {shown(path)}: it is not UTF-8 text.") from None
+
+
+def _before_writing(output: Path | None, fmt: str, templates: Path | None) -> None:
+    """Refuse a destination that is not a regular file, and a bad TeX timeout, before any work is done."""
+    if output is not None:
+        check_destination(output)
+    if fmt == "pdf":
+        from .pdf import tex_timeout
+
+        tex_timeout()
+        _warn_unsandboxed(templates)
+
+
+def _warn_unsandboxed(templates: Path | None) -> None:
+    """Templates from --templates can read files through TeX when no sandbox is available: say so."""
+    from .pdf import sandbox_available, tex_available
+
+    if templates is not None and tex_available() and not sandbox_available():
+        click.echo(f"symderiv: warning: bubblewrap (bwrap) does not work here, so TeX run on the templates in "
+                   f"{shown(templates)} can read any file you can; install it with `make setup`.", err=True)
+
+
+def _pdf(tex: str, destination: Path) -> None:
+    """Typeset `tex` (one TeX code path: the timeout, sandbox and atomic placement of pdf.compile_pdf)."""
+    from .pdf import compile_pdf
+
+    compile_pdf(tex, destination)
+    click.echo(f"wrote {shown(destination)}", err=True)
 
 
 def _solution(problem, params, method, expr, wrt, defines):
@@ -278,15 +304,12 @@ def _exclusive(problem, expr, wrt, defines) -> None:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """Print `text`, or place it atomically at `output` (the same rule as PDFs)."""
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise SymderivError(f"cannot write {output}: {error.strerror}.") from None
-    click.echo(f"wrote {output}", err=True)
+    place_files({output: text.encode("utf-8", errors="replace")})
+    click.echo(f"wrote {shown(output)}", err=True)
 
 
 def _report_failures(solution) -> None:

@@ -1,12 +1,10 @@
-"""Typeset LaTeX into a PDF with a hardened, time-bounded pdflatex, and place it atomically.
+"""Typeset LaTeX into a PDF with a sandboxed, time-bounded pdflatex, and place it atomically.
 
-pdflatex is called directly, not through latexmk: latexmk is a Perl program that starts in about
-0.1 s and always parses the log and file database, while a small symderiv document needs one
-pdflatex pass. `compile_pdf` runs one pass and reruns (at most 3 passes in all) only when the log
-or the auxiliary files say the output is stale. Every pass runs in a fresh temporary directory,
-without shell escape, with kpathsea's paranoid read/write policy (no absolute paths, no dot
-files, nothing above the working directory), stdin closed, and in its own process group so that
-a timeout kills the whole tree. A failed build never touches the destination.
+pdflatex is called directly, not through latexmk: one pass, rerun (at most 3 passes in all) only when the
+log or the auxiliary files say the output is stale. Every pass runs in a fresh temporary folder, without
+shell escape, with kpathsea's paranoid file policy, stdin closed, in its own process group, and, where
+bubblewrap works, in a sandbox that shows it only the TeX tree (read-only) and that folder. A timeout, an
+error, SIGTERM or SIGINT kills the whole group and removes the folder; a failed build writes nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +15,15 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from symderiv.errors import TexFailed, TexMissing
+from symderiv.errors import InputError, TexFailed, TexMissing
+from symderiv.resources import place_files
 
 INSTALL_HINT = (
     "pdflatex was not found; install TeX Live with `make setup` (or: apt-get install "
@@ -37,6 +39,9 @@ _LISTS = (".toc", ".lof", ".lot", ".out")  # read back by the next pass; a chang
 _ERROR = re.compile(r"^!|^[^\s:]+:\d+: ")
 _OVERFULL = re.compile(r"^Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
 _MAX_ERROR_LINES = 15
+TIMEOUT_VARIABLE, DEFAULT_TIMEOUT, MAX_TIMEOUT = "SYMDERIV_TEX_TIMEOUT", 60.0, 86_400.0
+SANDBOX_TREE = ("/usr", "/etc/texmf", "/var/lib/texmf")  # read-only in the sandbox: programs, libraries, the TeX tree
+_USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")  # symlinks into /usr on merged-/usr systems
 _UNCHANGED = "No PDF was written; any earlier PDF at {dest} is unchanged."
 
 
@@ -53,36 +58,64 @@ class TexResult:
         return iter((self.path, self.log))
 
 
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived; raised in the main thread once every TeX run has been killed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 def tex_available() -> bool:
     """True when pdflatex is on PATH (latexmk is not needed)."""
     return shutil.which("pdflatex") is not None
 
 
-def compile_pdf(tex_source: str, destination: Path, *, timeout: float = 60.0, passes: int | None = None) -> Path:
+def tex_timeout() -> float:
+    """Seconds one TeX build may take: $SYMDERIV_TEX_TIMEOUT, or 60; anything but 0 < t <= 86400 is refused."""
+    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_TIMEOUT:
+        raise InputError(f"{TIMEOUT_VARIABLE}={text[:40]} is not a number of seconds between 0 and {MAX_TIMEOUT:g}; "
+                         "unset it or use e.g. 60.")
+    return value
+
+
+def compile_pdf(tex_source: str, destination: Path, *, timeout: float | None = None, passes: int | None = None) -> Path:
     """Typeset `tex_source` and atomically place the PDF at `destination`; return `destination`."""
     return compile_pdf_with_log(tex_source, destination, timeout=timeout, passes=passes).path
 
 
 def compile_pdf_with_log(
-    tex_source: str, destination: Path, *, timeout: float = 60.0, passes: int | None = None
+    tex_source: str, destination: Path, *, timeout: float | None = None, passes: int | None = None
 ) -> TexResult:
     """Like `compile_pdf`, also returning the log and pass count; raises TexMissing or TexFailed, leaving `destination` untouched."""
     if passes is not None and not 1 <= passes:
         raise ValueError(f"passes must be at least 1, not {passes}")
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
+    timeout = tex_timeout() if timeout is None else timeout
+    found = shutil.which("pdflatex")
+    if found is None:
         raise TexMissing(INSTALL_HINT)
+    pdflatex = os.path.abspath(found)  # a relative PATH entry would not resolve from the work folder
     destination = Path(destination)
     deadline = time.monotonic() + timeout
-    with tempfile.TemporaryDirectory(prefix="symderiv-tex-") as work:
+    with tempfile.TemporaryDirectory(prefix="symderiv-tex-", ignore_cleanup_errors=True) as work:
         workdir = Path(work)
-        (workdir / "doc.tex").write_text(tex_source, encoding="utf-8")
+        (workdir / "doc.tex").write_bytes(tex_source.encode("utf-8", errors="replace"))
+        command = [*_sandboxed(pdflatex, workdir), pdflatex, *PDFLATEX_FLAGS, "doc.tex"]
         env = _environment(workdir)
         wanted = passes if passes is not None else MAX_PASSES
         done = 0
         while True:
             before = _snapshot(workdir)
-            code, output = _run_pass([pdflatex, *PDFLATEX_FLAGS, "doc.tex"], workdir, env, deadline, timeout)
+            code, output = _run_pass(command, workdir, env, deadline, timeout)
             done += 1
             log = _read_log(workdir) or output
             pdf = workdir / "doc.pdf"
@@ -90,8 +123,157 @@ def compile_pdf_with_log(
                 raise TexFailed(_failure_message(log, destination))
             if done >= wanted or (passes is None and not _needs_rerun(log, before, _snapshot(workdir))):
                 break
-        place_atomically(pdf, destination)
+        place_files({destination: pdf.read_bytes()})
     return TexResult(path=destination, log=log, passes=done)
+
+
+# --- the sandbox ------------------------------------------------------------------------------------
+def sandbox_available() -> bool:
+    """True when TeX runs in a bubblewrap sandbox here (bwrap is installed and works)."""
+    found = shutil.which("pdflatex")
+    return found is not None and _sandbox(os.path.abspath(found), shutil.which("bwrap")) is not None
+
+
+def _sandboxed(pdflatex: str, workdir: Path) -> list[str]:
+    """The bwrap prefix for one run in `workdir` (read-write, the only folder outside the TeX tree), or []."""
+    prefix = _sandbox(pdflatex, shutil.which("bwrap"))
+    if prefix is None:
+        return []
+    work = str(workdir)
+    return [*prefix, "--bind", work, work, "--chdir", work, "--setenv", "HOME", work, "--"]
+
+
+@lru_cache(maxsize=8)
+def _sandbox(pdflatex: str, bwrap: str | None) -> tuple[str, ...] | None:
+    """bwrap's options that show only the TeX tree, read-only, with no network; None when bwrap is missing or fails here."""
+    if bwrap is None:
+        return None
+    prefix = (os.path.abspath(bwrap), "--unshare-all", "--die-with-parent", "--dev", "/dev", *_tree_binds(pdflatex))
+    try:
+        probe = subprocess.run([*prefix, "--", pdflatex, "-version"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return prefix if probe.returncode == 0 else None
+
+
+def _tree_binds(pdflatex: str) -> list[str]:
+    """Read-only binds of /usr, TeX's configuration and formats, a TeX Live tree elsewhere, and pdflatex itself."""
+    binds, roots = [], [root for root in SANDBOX_TREE if os.path.isdir(root)]
+    real = os.path.realpath(pdflatex)
+    roots += [str(p) for p in Path(real).parents[:3] if (p / "texmf-dist").is_dir() and not _under(str(p), roots)][:1]
+    for root in roots:
+        binds += ["--ro-bind", root, root]
+    for link in _USR_LINKS:
+        if os.path.islink(link):
+            binds += ["--symlink", os.readlink(link), link]
+        elif os.path.isdir(link):
+            binds += ["--ro-bind", link, link]
+    if not _under(pdflatex, roots):
+        binds += ["--ro-bind", real, pdflatex]
+    return binds
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+# --- running TeX ------------------------------------------------------------------------------------
+_running: set[subprocess.Popen] = set()
+_guard = threading.RLock()
+_stopped = threading.Event()
+
+
+def stop_all() -> None:
+    """Kill every running TeX process group and refuse new runs until the signal scope ends."""
+    _stopped.set()
+    kill_running()
+
+
+def kill_running() -> None:
+    """Kill the process group of every TeX run in progress, in any thread."""
+    with _guard:
+        running = list(_running)
+    for process in running:
+        _signal_group(process)
+
+
+@contextmanager
+def tex_stops_on_signals():
+    """Inside, SIGTERM, SIGHUP and SIGINT kill every TeX run, then raise Terminated or KeyboardInterrupt (main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    for signum in previous:
+        signal.signal(signum, _on_signal)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        _stopped.clear()
+
+
+def _on_signal(signum, frame) -> None:
+    stop_all()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Terminated(signum)
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    """os.environ plus kpathsea's paranoid file policy, shell escape off, and unwrapped log lines."""
+    return {
+        **os.environ,
+        "openin_any": "p",
+        "openout_any": "p",
+        "shell_escape": "f",
+        "TEXMFOUTPUT": str(workdir),
+        "max_print_line": "1000",
+    }
+
+
+def _run_pass(command: list[str], workdir: Path, env: dict[str, str], deadline: float, timeout: float) -> tuple[int, str]:
+    """Run one TeX pass in its own session; kill the whole process group when the deadline passes."""
+    with _guard:
+        if _stopped.is_set():
+            raise TexFailed("TeX was stopped; no PDF was written.")
+        try:
+            process = subprocess.Popen(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        except OSError as error:
+            raise TexFailed(f"cannot run {command[0]}: {error.strerror or error}; no PDF was written.") from None
+        _running.add(process)
+    try:
+        output, _ = process.communicate(timeout=max(deadline - time.monotonic(), 0.01))
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise TexFailed(
+            f"TeX did not finish within {timeout:g} s (an infinite loop in a template?); no PDF was written."
+        ) from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    finally:
+        with _guard:
+            _running.discard(process)
+    return process.returncode, output.decode("utf-8", errors="replace")
+
+
+def _signal_group(process: subprocess.Popen) -> None:
+    """SIGKILL to the process group of a run that has not been reaped yet."""
+    if process.returncode is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill the process group started for `process` and reap it."""
+    _signal_group(process)
+    process.communicate()
 
 
 def overfull_boxes(log_text: str, threshold_pt: float = 10.0) -> list[str]:
@@ -111,46 +293,6 @@ def error_lines(log_text: str) -> list[str]:
         if _ERROR.match(line):
             picked.extend(i for i in range(index, min(index + 3, len(lines))) if i not in picked)
     return [lines[i].rstrip() for i in picked if lines[i].strip()][:_MAX_ERROR_LINES]
-
-
-def _environment(workdir: Path) -> dict[str, str]:
-    """os.environ plus kpathsea's paranoid file policy, shell escape off, and unwrapped log lines."""
-    return {
-        **os.environ,
-        "openin_any": "p",
-        "openout_any": "p",
-        "shell_escape": "f",
-        "TEXMFOUTPUT": str(workdir),
-        "max_print_line": "1000",
-    }
-
-
-def _run_pass(command: list[str], workdir: Path, env: dict[str, str], deadline: float, timeout: float) -> tuple[int, str]:
-    """Run one TeX pass in its own session; kill the whole process group when the deadline passes."""
-    process = subprocess.Popen(
-        command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    try:
-        output, _ = process.communicate(timeout=max(deadline - time.monotonic(), 0.01))
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise TexFailed(
-            f"TeX did not finish within {timeout:g} s (an infinite loop in a template?); no PDF was written."
-        ) from None
-    except BaseException:
-        _kill_group(process)
-        raise
-    return process.returncode, output.decode("utf-8", errors="replace")
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    """Kill the process group started for `process` and reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.communicate()
 
 
 def _read_log(workdir: Path) -> str:
@@ -180,28 +322,3 @@ def _failure_message(log: str, destination: Path) -> str:
         tail = [line.rstrip() for line in log.splitlines() if line.strip()]
         lines = [line for line in tail if "No pages of output" in line] or tail[-5:]
     return "TeX failed:\n" + "\n".join(lines) + "\n" + _UNCHANGED.format(dest=destination)
-
-
-def place_atomically(pdf: Path, destination: Path) -> None:
-    """Copy `pdf` next to `destination` and rename it into place; on any error remove the copy."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, pdf.open("rb") as source:
-            shutil.copyfileobj(source, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, _mode_for(destination))
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(destination: Path) -> int:
-    """Keep an existing file's permissions; otherwise 0o666 minus the umask, as open() would."""
-    if destination.exists():
-        return destination.stat().st_mode & 0o7777
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask

@@ -17,7 +17,7 @@ from .printing import (latex_relation, negated, ordered_terms, text_relation, to
 from .definitions import unfold
 from .errors import InputError
 from .problem import Solution
-from .resources import template_directory
+from .resources import read_capped, shown, template_directory
 from .steps import Derivation
 
 FORMATS = {"text": "text.j2", "tex": "document.tex.j2", "md": "markdown.md.j2"}
@@ -29,6 +29,9 @@ TEX_SPECIALS = {
     "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
 }
 TEX_PATTERN = re.compile("|".join(re.escape(c) for c in TEX_SPECIALS))
+SPACES = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")  # a blank line would end a paragraph (\par)
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")  # no glyph; TeX stops on some
+MAX_TEMPLATE_BYTES = 1_000_000
 
 
 class Latex(str):
@@ -36,7 +39,8 @@ class Latex(str):
 
 
 def escape_tex(text: str) -> str:
-    """Every LaTeX special character is made literal."""
+    """Every LaTeX special character is made literal; line breaks and other spacing become one space, controls vanish."""
+    text = CONTROLS.sub("", SPACES.sub(" ", text))
     return TEX_PATTERN.sub(lambda m: TEX_SPECIALS[m.group()], text)
 
 
@@ -165,7 +169,18 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
 @lru_cache(maxsize=1)
 def rule_names() -> dict:
     """Each rule id's name on the page, from templates/rule_names.json."""
-    return json.loads((template_directory() / "rule_names.json").read_text(encoding="utf-8"))
+    return _names_file(template_directory() / "rule_names.json")
+
+
+def _names_file(path: Path) -> dict:
+    """A rule_names.json: a JSON object of strings, or an InputError in one sentence."""
+    try:
+        names = json.loads(read_capped(path, MAX_TEMPLATE_BYTES, "template").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        names = None
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        raise InputError(f"{shown(path)} must be a JSON object of rule names, such as {{\"quotient\": \"Trick One\"}}.")
+    return names
 
 
 def to_json(data: dict) -> str:
@@ -183,10 +198,13 @@ def render(data: dict, fmt: str, templates: Path | None = None) -> str:
 def render_template(name: str, context: dict, templates: Path | None = None, *, tex: bool = True) -> str:
     """Any template by file name (e.g. a sheet's), with the LaTeX-safe environment unless tex is False."""
     if templates is not None and (templates / "rule_names.json").is_file():
-        names = json.loads((templates / "rule_names.json").read_text(encoding="utf-8"))
-        context = {**context, "rule_names": {**context.get("rule_names", {}), **names}}
+        context = {**context, "rule_names": {**context.get("rule_names", {}), **_names_file(templates / "rule_names.json")}}
     try:
         return environment(tex, templates).get_template(name).render(**context)
+    except UnicodeDecodeError as error:
+        raise InputError(f"a template that {name} uses is not UTF-8 text ({error.reason}); save it as UTF-8.") from None
+    except RecursionError:
+        raise InputError(f"template {name} recurses without end; fix the template.") from None
     except jinja2.TemplateSyntaxError as error:
         raise InputError(f"template {error.filename or error.name or name}, line {error.lineno}: {error.message}; "
                          "fix the template.") from None
@@ -197,8 +215,8 @@ def render_template(name: str, context: dict, templates: Path | None = None, *, 
 @lru_cache(maxsize=8)
 def environment(tex: bool, override: Path | None = None) -> jinja2.Environment:
     """A Jinja environment: LaTeX-safe delimiters and escaping for tex, plain for text and Markdown."""
-    loaders = [jinja2.FileSystemLoader(str(override))] if override else []
-    loaders.append(jinja2.FileSystemLoader(str(template_directory())))
+    loaders = [CappedLoader(str(override))] if override else []
+    loaders.append(CappedLoader(str(template_directory())))
     options = dict(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined, trim_blocks=True,
                    lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     if tex:
@@ -209,6 +227,19 @@ def environment(tex: bool, override: Path | None = None) -> jinja2.Environment:
     env.filters["assembled"] = Latex  # a macro's output, whose parts were escaped already
     env.filters["indent_quote"] = lambda text: "\n".join("> " + line for line in text.splitlines())
     return env
+
+
+class CappedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader that refuses anything but a regular file of at most MAX_TEMPLATE_BYTES (a FIFO, /dev/zero)."""
+
+    def get_source(self, environment, template):
+        for folder in self.searchpath:
+            path = Path(folder, *template.split("/"))
+            if path.exists():
+                if not path.is_file() or path.stat().st_size > MAX_TEMPLATE_BYTES:
+                    raise InputError(f"template {shown(path)} is not a regular file of at most {MAX_TEMPLATE_BYTES:,} bytes.")
+                break
+        return super().get_source(environment, template)
 
 
 def _check_data(check) -> dict | None:

@@ -6,7 +6,6 @@ described in docs/sheets.md and in `symderiv build --help`; examples/lecture-hom
 from __future__ import annotations
 
 import datetime
-import os
 import tempfile
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -16,12 +15,13 @@ from typing import Callable
 
 from . import cache
 from .errors import DerivationFailed, InputError, TexFailed, TexMissing, nearest
+from .pdf import TIMEOUT_VARIABLE, tex_timeout  # noqa: F401  (one timeout rule for every TeX run)
+from .resources import check_destination, place_files, read_capped, shown
 
 SHEET_KEYS = ("title", "course", "author", "date", "problem")
 ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question")
 KINDS = ("questions", "solutions")
-DEFAULT_TEX_TIMEOUT = 60.0
-TIMEOUT_VARIABLE = "SYMDERIV_TEX_TIMEOUT"
+MAX_SHEET_BYTES = 1_000_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,38 +65,21 @@ class Built:
     cached: bool
 
 
-def tex_timeout() -> float:
-    """Seconds a TeX run may take: $SYMDERIV_TEX_TIMEOUT, or 60."""
-    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
-    if not text:
-        return DEFAULT_TEX_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
-        raise InputError(f"{TIMEOUT_VARIABLE}={text} is not a positive number of seconds; unset it or use e.g. 60.")
-    return value
-
-
 # --- reading a sheet -------------------------------------------------------------------------------
 def load_sheet(path: Path) -> Sheet:
     """The sheet in `path`, or an InputError naming the file, the entry and the fix."""
     path = Path(path)
-    try:
-        source = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such sheet file; check the path (for example examples/lecture-homework.toml).") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give the sheet's .toml file instead.") from None
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}; check its permissions.") from None
+    if path.is_dir():
+        raise InputError(f"{shown(path)} is a folder; give the sheet's .toml file instead.")
+    source = read_capped(path, MAX_SHEET_BYTES, "sheet file")
     try:
         table = tomllib.loads(source.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path} is not UTF-8 text; save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"{path} is not valid TOML: {error}; fix the syntax there.") from None
+    except RecursionError:
+        raise InputError(f"{path} nests arrays or tables too deeply; a sheet needs at most three levels.") from None
     _known_keys(table, SHEET_KEYS, f"{path}", "a sheet has title, course, author, date and [[problem]] tables")
     if "title" not in table:
         raise InputError(f'{path} has no title; add a line such as title = "Homework 3" at the top.')
@@ -291,16 +274,18 @@ def _number(value) -> str:
 # --- building ---------------------------------------------------------------------------------------
 def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False, templates: Path | None = None,
           use_cache: bool = True, progress: Callable[[str], None] = lambda message: None) -> Built:
-    """Write OUT/<stem>-questions.pdf and OUT/<stem>-solutions.pdf (and the .tex with keep_tex); reuse a cached build."""
+    """Write OUT/<stem>-questions.pdf and OUT/<stem>-solutions.pdf (and the .tex with keep_tex), all or none; reuse a cached build."""
     sheet = load_sheet(path)
     out_dir = Path(out_dir)
     stem = sheet.path.stem
     names = {f"{kind}.{ext}": f"{stem}-{kind}.{ext}" for kind in KINDS for ext in ("pdf", "tex")}
     wanted = [name for name in names if keep_tex or name.endswith(".pdf")]
+    for name in names:
+        check_destination(out_dir / names[name])
     store = cache.BuildCache(out_dir / cache.CACHE_DIRNAME) if use_cache else None
     key = cache.build_key(sheet.source, templates) if use_cache else None
     if store is not None and (hit := store.get(key, list(names))):
-        files = _place({hit[name]: out_dir / names[name] for name in wanted}, out_dir)
+        files = place_files({out_dir / names[name]: hit[name] for name in wanted})
         progress(f"{sheet.path}: unchanged since the last build; copied from {store.root}")
         return Built(files=files, cached=True)
     check_names(sheet)
@@ -315,30 +300,24 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
         solutions.append(solve_entry(entry, sheet.path))
     data = sheet_data(sheet, solutions)
     progress("typesetting the questions and the solutions")
-    with tempfile.TemporaryDirectory(prefix="symderiv-sheet-") as work:
+    with tempfile.TemporaryDirectory(prefix="symderiv-sheet-", ignore_cleanup_errors=True) as work:
         try:
             staged = _typeset(data, Path(work), templates, timeout, {name: out_dir / names[name] for name in names})
         except TexFailed:
             if keep_tex:  # the sources help to find the error; the PDFs stay as they were
-                _place({Path(work) / name: out_dir / names[name] for name in names if name.endswith(".tex")}, out_dir)
+                place_files({out_dir / names[name]: (Path(work) / name).read_bytes()
+                             for name in names if name.endswith(".tex")})
             raise
-        if store is not None:
-            store.put(key, staged)
-        files = _place({staged[name]: out_dir / names[name] for name in wanted}, out_dir)
+        built = {name: path.read_bytes() for name, path in staged.items()}
+    files = place_files({out_dir / names[name]: built[name] for name in wanted})
+    if store is not None:
+        store.put(key, built)
     return Built(files=files, cached=False)
 
 
-def _place(copies: dict[Path, Path], out_dir: Path) -> tuple[Path, ...]:
-    """cache.place, with a folder that cannot be written reported as one sentence."""
-    try:
-        return cache.place(copies)
-    except OSError as error:
-        raise InputError(f"cannot write to {out_dir}: {error.strerror or error}; choose another folder with -o.") from None
-
-
 def _typeset(data: dict, work: Path, templates: Path | None, timeout: float, destinations: dict) -> dict[str, Path]:
-    """Both documents rendered and compiled side by side in `work`; nothing is placed yet."""
-    from .pdf import compile_pdf
+    """Both documents rendered and compiled side by side in `work`; nothing is placed yet; interrupted, TeX is stopped."""
+    from .pdf import compile_pdf, kill_running
     from .render import render_template
 
     staged = {}
@@ -349,10 +328,16 @@ def _typeset(data: dict, work: Path, templates: Path | None, timeout: float, des
     with ThreadPoolExecutor(max_workers=len(KINDS)) as pool:
         jobs = {kind: pool.submit(compile_pdf, staged[f"{kind}.tex"].read_text(encoding="utf-8"),
                                   staged[f"{kind}.pdf"], timeout=timeout) for kind in KINDS}
-        for kind, job in jobs.items():
-            try:
-                job.result()
-            except TexFailed as error:
-                message = str(error).replace(str(staged[f"{kind}.pdf"]), str(destinations[f"{kind}.pdf"]))
-                raise TexFailed(f"the {kind} sheet: {message}") from None
+        try:
+            for kind, job in jobs.items():
+                try:
+                    job.result()
+                except TexFailed as error:
+                    message = str(error).replace(str(staged[f"{kind}.pdf"]), str(destinations[f"{kind}.pdf"]))
+                    raise TexFailed(f"the {kind} sheet: {message}") from None
+        except TexFailed:
+            raise
+        except BaseException:  # interrupted: do not wait for the other document
+            kill_running()
+            raise
     return staged

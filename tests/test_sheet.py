@@ -178,7 +178,7 @@ def test_a_bad_sheet_is_one_sentence_naming_the_file_and_exit_2(tmp_path, text, 
 
 def test_a_missing_sheet_file_is_named(tmp_path):
     result = build(tmp_path / "nowhere.toml")
-    assert result.exit_code == 2 and "nowhere.toml: no such sheet file; check the path" in result.stderr
+    assert result.exit_code == 2 and "nowhere.toml: there is no such sheet file; check the path" in result.stderr
 
 
 def test_a_folder_is_not_a_sheet(tmp_path):
@@ -195,7 +195,7 @@ def test_a_sheet_that_is_not_utf8_is_refused(tmp_path):
 
 def test_a_bad_timeout_setting_is_refused(tmp_path):
     result = build(write(tmp_path, SHEET), "-o", tmp_path / "out", env={"SYMDERIV_TEX_TIMEOUT": "soon"})
-    assert result.exit_code == 2 and "SYMDERIV_TEX_TIMEOUT=soon is not a positive number" in result.stderr
+    assert result.exit_code == 2 and "SYMDERIV_TEX_TIMEOUT=soon is not a number of seconds" in result.stderr
 
 
 def test_an_expression_that_does_not_verify_writes_nothing_and_exits_1(tmp_path):
