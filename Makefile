@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-TEX_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk lmodern poppler-utils
+TEX_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk lmodern poppler-utils bubblewrap
 
 .PHONY: demo test setup setup-tex install install-test bench clean
 
@@ -30,10 +30,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]' build
 	touch $@
 
-# TeX Live from Debian, only when pdflatex is missing (needs root or sudo).
+# TeX Live from Debian, and bubblewrap (bwrap), TeX's sandbox, only when one is missing (needs root or sudo).
 setup-tex:
-	@if command -v pdflatex >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then :; else \
-		echo "Installing TeX Live from Debian (about 63 MB) ..."; \
+	@if command -v pdflatex >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && command -v bwrap >/dev/null 2>&1; then :; else \
+		echo "Installing TeX Live and bubblewrap from Debian (about 63 MB) ..."; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \

@@ -56,7 +56,7 @@ def verify_written(text: str, name: str = "derivation") -> WrittenDerivation:
     if len(text) > MAX_WRITTEN_CHARS or text.count("\n") >= MAX_WRITTEN_LINES:
         raise InputError(f"{name} is too long to check (at most {MAX_WRITTEN_LINES} lines, {MAX_WRITTEN_CHARS} characters).")
     wheres, chain = [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(re.split(r"\r\n?|\n", text), start=1):  # not splitlines: \f is no line break
         content, _, comment = raw.partition("#")
         content = content.strip()
         if not content:
