@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -14,6 +14,7 @@ class Check:
     ok: bool | None
     method: str
     detail: str = ""
+    witness: object = field(default=None, compare=False)  # sampling.Witness: where the sides differ
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,355 @@
+"""The one numeric oracle: seeded random points at many scales and in every sign orthant, two working precisions.
+
+Evidence, never proof: a link decided here is shown as ✓ numeric. A point counts as agreeing when the residual
+left − right shrinks as the working precision grows from LOW to HIGH digits (rounding noise does, a real
+difference does not), or is below 10^(−HIGH+10) of the largest term being cancelled. Points where a side is
+undefined or out of range (a logarithm of a negative number, e^(10⁶)) are skipped; the rest decide.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from .functions import relu, sigmoid
+
+LOW, HIGH = 30, 60  # working precisions, in decimal digits
+SHRINK = mpmath.mpf(10) ** -20  # a residual that shrinks by this much from LOW to HIGH digits is rounding noise
+AGREEING = 12  # points that must agree before the sides are taken as equal
+ORTHANT_VARIABLES = 6  # up to this many variables every sign orthant is visited
+MAX_POINTS = 160
+MAGNITUDES = (-3, 3)  # decimal exponents of the sample magnitudes
+EXP_LIMIT = 10**5  # e^u with |u| above this is out of range: the point is skipped
+SEED = 20240517
+
+
+class Undefined(ValueError):
+    """The expression has no real value at this point (or it is out of the sampled range)."""
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A point where the two sides differ, with both values."""
+
+    point: tuple[tuple[sp.Basic, sp.Expr], ...]
+    left: sp.Expr
+    right: sp.Expr
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The oracle's verdict: ok True (every point agreed), False (a witness), None (too few defined points)."""
+
+    ok: bool | None
+    agreed: int = 0
+    witness: Witness | None = None
+
+    @property
+    def detail(self) -> str:
+        if self.ok is None:
+            return "too few points where both sides are defined"
+        if self.ok:
+            return (f"{self.agreed} seeded random points, magnitudes 1e-3 to 1e3 in every sign orthant, "
+                    f"{LOW} and {HIGH} digits")
+        return "at " + where(self.witness.point) + f": left side {shown(self.witness.left)}, right side {shown(self.witness.right)}"
+
+
+def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | None = None) -> Evidence:
+    """Whether left = right at seeded random points (see the module docstring); `fixed` values are kept."""
+    fixed = dict(fixed or {})
+    left, right = sp.sympify(left), sp.sympify(right)
+    difference = left - right
+    variables = sorted((variables_of(left) | variables_of(right)) - set(fixed), key=sp.default_sort_key)
+    agreed = 0
+    for count, point in enumerate(sample_points(variables, difference, seed)):
+        point = {**fixed, **point}
+        try:
+            same = agrees(difference, point)
+        except (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError):
+            continue
+        if not same:
+            return Evidence(ok=False, witness=_witness(left, right, difference, point))
+        agreed += 1
+        if agreed >= _needed(len(variables)) or not variables:
+            return Evidence(ok=True, agreed=agreed)
+        if count >= MAX_POINTS:
+            break
+    return Evidence(ok=None, agreed=agreed)
+
+
+def _needed(count: int) -> int:
+    return max(AGREEING, 2**count if count <= ORTHANT_VARIABLES else 2 * AGREEING)
+
+
+def agrees(difference: sp.Expr, point: dict) -> bool:
+    """Whether the residual at `point` is rounding noise: it shrinks with precision, or is tiny beside its terms."""
+    low = abs(evaluate(difference, point, LOW))
+    with mpmath.workdps(HIGH):
+        evaluator = _Evaluator(point, HIGH)
+        high = abs(evaluator.value(difference))
+        if high == 0:
+            return True
+        scale = max(abs(value) for value in evaluator.memo.values())  # the largest quantity met on the way
+        return high <= SHRINK * low or high <= scale * mpmath.mpf(10) ** (10 - HIGH)
+
+
+def sample_points(variables: list, expr: sp.Expr, seed: int = SEED):
+    """Seeded points: signs through every orthant (random beyond six variables), magnitudes 10^u, u in [−3, 3],
+    then points on both sides of each switch (relu, |·|, steps, Piecewise) of `expr`."""
+    rng = random.Random(f"{seed}:{len(variables)}")
+    orthants = list(range(2 ** len(variables))) if len(variables) <= ORTHANT_VARIABLES else []
+    rng.shuffle(orthants)
+    switches = _switches(expr)
+    for n in range(MAX_POINTS + 1):
+        signs = orthants[n % len(orthants)] if orthants else rng.getrandbits(max(len(variables), 1))
+        point = {v: _value(v, rng, (signs >> m) & 1) for m, v in enumerate(variables)}
+        if switches and n % 3 == 2:
+            point = _near_switch(point, rng.choice(switches), rng) or point
+        yield point
+
+
+def _value(variable: sp.Basic, rng: random.Random, negative: int) -> sp.Rational:
+    """A random number with three significant digits: an integer in 1..40 for integer variables."""
+    if getattr(variable, "is_integer", False):
+        return sp.Integer(rng.randint(0 if variable.is_nonnegative and not variable.is_positive else 1, 40))
+    mantissa = sp.Rational(rng.randint(100, 999), 100)
+    magnitude = mantissa * sp.Rational(10) ** rng.randint(*MAGNITUDES)
+    return magnitude if negative == 0 or getattr(variable, "is_positive", False) else -magnitude
+
+
+def _switches(expr: sp.Expr) -> list:
+    """The arguments at which `expr` switches branch: of Heaviside, sign, |·|, relu, Max/Min, Piecewise conditions."""
+    found = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Heaviside, sp.sign, sp.Abs, relu)):
+            found.append(node.args[0])
+        elif isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
+            found.append(node.args[0] - node.args[1])
+        elif isinstance(node, sp.Piecewise):
+            found += [c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.core.relational.Relational)]
+    return [s for s in found if s.free_symbols]
+
+
+def _near_switch(point: dict, switch: sp.Expr, rng: random.Random) -> dict | None:
+    """`point` moved along one variable to just beside the zero of a linear switch argument."""
+    for variable in sorted(set(point) & variables_of(switch), key=sp.default_sort_key):
+        slope = sp.diff(switch, variable)
+        if slope.free_symbols & {variable} or slope == 0:
+            continue
+        try:
+            others = {v: value for v, value in point.items() if v != variable}
+            root = -(switch.xreplace({variable: sp.S.Zero}).xreplace(others)) / slope.xreplace(others)
+            if not root.is_Rational:
+                root = sp.Rational(str(sp.N(root, 20)))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        offset = sp.Rational(rng.randint(1, 9), 10) * (1 + abs(root)) * sp.Rational(1, 10) ** rng.randint(0, 2)
+        return {**point, variable: root + offset * rng.choice((-1, 1))}
+    return None
+
+
+def variables_of(expr: sp.Expr) -> set:
+    """The free symbols and components x[1] of `expr`, without the labels of its vectors or bound indices."""
+    labels = {node.base.label for node in expr.atoms(sp.Indexed)}
+    return {s for s in expr.free_symbols if isinstance(s, (sp.Symbol, sp.Indexed)) and s not in labels}
+
+
+# --- evaluation at a fixed working precision ---------------------------------------------------------------
+
+def evaluate(expr: sp.Expr, point: dict, digits: int) -> mpmath.mpf:
+    """The real value of `expr` at `point`, computed at `digits` working digits; Undefined if it has none."""
+    with mpmath.workdps(digits):
+        return _Evaluator(point, digits).value(expr)
+
+
+class _Evaluator:
+    def __init__(self, point: dict, digits: int):
+        self.point, self.digits, self.memo = point, digits, {}
+
+    def value(self, expr: sp.Basic):
+        if expr not in self.memo:
+            self.memo[expr] = self._value(expr)
+        return self.memo[expr]
+
+    def _value(self, expr: sp.Basic):
+        if expr in self.point:
+            return _mpf_of(self.point[expr], self.digits)
+        if expr.is_Number or expr in (sp.pi, sp.E):
+            if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                raise Undefined(f"{expr} is not a real number")
+            return _mpf_of(expr, self.digits)
+        if isinstance(expr, (sp.Symbol, sp.Indexed)):
+            raise Undefined(f"no value for {expr}")
+        if isinstance(expr, sp.Piecewise):
+            for value, condition in expr.args:
+                if self.truth(condition):
+                    return self.value(value)
+            raise Undefined("no piece of the Piecewise applies")
+        if isinstance(expr, sp.KroneckerDelta):
+            a, b = (self.value(arg) for arg in expr.args)
+            return mpmath.mpf(1 if a == b else 0)
+        handler = FUNCTIONS.get(type(expr))
+        if handler is not None:
+            return _real(handler(*[self.value(arg) for arg in expr.args]))
+        return self._fallback(expr)
+
+    def truth(self, condition) -> bool:
+        if condition in (sp.true, True):
+            return True
+        if condition in (sp.false, False):
+            return False
+        if isinstance(condition, sp.And):
+            return all(self.truth(c) for c in condition.args)
+        if isinstance(condition, sp.Or):
+            return any(self.truth(c) for c in condition.args)
+        if isinstance(condition, sp.Not):
+            return not self.truth(condition.args[0])
+        if isinstance(condition, sp.ITE):
+            chosen = condition.args[1] if self.truth(condition.args[0]) else condition.args[2]
+            return self.truth(chosen)
+        if isinstance(condition, sp.Xor):
+            return sum(self.truth(c) for c in condition.args) % 2 == 1
+        if isinstance(condition, sp.core.relational.Relational):
+            left, right = self.value(condition.lhs), self.value(condition.rhs)
+            return bool(RELATIONS[condition.rel_op](left, right))
+        raise Undefined(f"cannot decide the condition {condition}")
+
+    def _fallback(self, expr: sp.Basic):
+        """Any other node: sympy's own evalf at the working precision, on the values of its variables."""
+        values = {v: sp.Float(self.value(v), self.digits) if not getattr(v, "is_integer", False) else self.point[v]
+                  for v in variables_of(expr) if v in self.point}
+        result = sp.N(expr.xreplace(values), self.digits)
+        if not result.is_number or not result.is_real or result.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise Undefined(f"{expr} is not a real number here")
+        return _mpf_of(result, self.digits)
+
+
+def _mpf_of(number: sp.Expr, digits: int):
+    if number.is_Rational:
+        return mpmath.mpf(number.p) / number.q
+    return mpmath.mpf(sp.Float(number, digits + 5)._mpf_)
+
+
+def _real(value):
+    if isinstance(value, mpmath.mpc):
+        if value.imag != 0:
+            raise Undefined("not a real number")
+        value = value.real
+    if not mpmath.isfinite(value):
+        raise Undefined("not a finite number")
+    return value
+
+
+def _exp(u):
+    if abs(u) > EXP_LIMIT:
+        raise Undefined("e^u out of the sampled range")
+    return mpmath.exp(u)
+
+
+def _power(base, exponent):
+    if base == 0 and exponent < 0:
+        raise Undefined("division by zero")
+    if base < 0 and exponent != mpmath.floor(exponent):
+        raise Undefined("a negative base to a fractional power")
+    if base != 0 and abs(exponent * mpmath.log(abs(base))) > EXP_LIMIT:
+        raise Undefined("a power out of the sampled range")
+    return mpmath.power(base, exponent)
+
+
+def _log(x, base=None):
+    if x <= 0 or (base is not None and (base <= 0 or base == 1)):
+        raise Undefined("the logarithm of a number that is not positive")
+    return mpmath.log(x) if base is None else mpmath.log(x) / mpmath.log(base)
+
+
+def _domain(function, low=None, high=None, strict=False):
+    """`function`, defined only where low ≤ x ≤ high (strictly inside when `strict`)."""
+    def bounded(x):
+        outside = (low is not None and (x < low or strict and x == low)) or (
+            high is not None and (x > high or strict and x == high))
+        if outside:
+            raise Undefined("outside the domain")
+        return function(x)
+    return bounded
+
+
+def _heaviside(x, at_zero=None):
+    if x == 0:
+        if at_zero is None:
+            raise Undefined("the step at 0")
+        return at_zero
+    return mpmath.mpf(1 if x > 0 else 0)
+
+
+FUNCTIONS = {
+    sp.Add: lambda *xs: mpmath.fsum(xs), sp.Mul: lambda *xs: mpmath.fprod(xs), sp.Pow: _power,
+    sp.exp: _exp, sp.log: _log, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
+    sp.sinh: lambda x: mpmath.sinh(_guard(x)), sp.cosh: lambda x: mpmath.cosh(_guard(x)), sp.tanh: mpmath.tanh,
+    sp.asin: _domain(mpmath.asin, -1, 1), sp.acos: _domain(mpmath.acos, -1, 1), sp.atan: mpmath.atan,
+    sp.asinh: mpmath.asinh, sp.acosh: _domain(mpmath.acosh, 1), sp.atanh: _domain(mpmath.atanh, -1, 1, strict=True),
+    sp.Abs: abs, sp.sign: mpmath.sign, sp.Heaviside: _heaviside, sp.erf: mpmath.erf,
+    sp.Max: lambda *xs: max(xs), sp.Min: lambda *xs: min(xs),
+    sigmoid: lambda u: 1 / (1 + _exp(-u)), relu: lambda u: u if u > 0 else mpmath.mpf(0),
+}
+
+
+def _guard(x):
+    if abs(x) > EXP_LIMIT:
+        raise Undefined("out of the sampled range")
+    return x
+
+
+RELATIONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+             ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+
+
+# --- presenting a witness ----------------------------------------------------------------------------------
+
+def _witness(left: sp.Expr, right: sp.Expr, difference: sp.Expr, point: dict) -> Witness:
+    """The differing point with each coordinate rounded to as few significant digits as keep it differing."""
+    for variable in sorted(point, key=sp.default_sort_key):
+        for digits in (1, 2):
+            plainer = {**point, variable: _rounded(point[variable], digits)}
+            try:
+                if not agrees(difference, plainer):
+                    point = plainer
+                    break
+            except (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError):
+                continue
+    try:
+        values = [sp.Float(evaluate(side, point, HIGH), 30) for side in (left, right)]
+    except (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError):
+        values = [sp.Float(evaluate(difference, point, HIGH), 30), sp.Integer(0)]  # shown as left − right and 0
+    return Witness(point=tuple(sorted(point.items(), key=lambda kv: sp.default_sort_key(kv[0]))), left=values[0],
+                   right=values[1])
+
+
+def _rounded(value: sp.Expr, digits: int) -> sp.Expr:
+    if value.is_Integer or value == 0:
+        return value
+    return sp.Rational(f"{float(value):.{digits}g}")
+
+
+def where(point) -> str:
+    """`x = 0.5, y = 2` for a point given as pairs."""
+    return ", ".join(f"{name} = {number(value)}" for name, value in point)
+
+
+def number(value: sp.Expr) -> str:
+    """A coordinate as a short decimal where exact (0.5, -0.03), else a fraction; a computed value to 8 digits."""
+    if value.is_Integer:
+        return str(value)
+    if value.is_Rational:
+        q = value.q
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        return f"{float(value):g}" if q == 1 and abs(value) >= sp.Rational(1, 10**4) else str(value)
+    return shown(value)
+
+
+def shown(value) -> str:
+    return f"{float(value):.8g}"
