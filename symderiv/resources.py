@@ -173,5 +173,5 @@ def _write_error(error: OSError, path: Path) -> SymderivError:
     """A failed write as one sentence: exit 1 when the disk is full or failing, 2 when the destination is unusable."""
     reason = error.strerror or str(error)
     if error.errno in _RESOURCE_ERRORS:
-        return WriteFailed(f"cannot write {shown(path)}: {reason}; no file there was changed.")
+        return WriteFailed(f"cannot write {shown(path)}: {reason}; no earlier file was changed.")
     return InputError(f"cannot write {shown(path)}: {reason}; choose another path with -o.")
