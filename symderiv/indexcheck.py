@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .identity import exact_zero
+from .sampling import Witness, describe
 from .steps import Check
 from .symbols import N
 
@@ -126,15 +127,13 @@ def renamed(expr: sp.Expr) -> sp.Expr:
 
 
 def _at(binding: dict, check: Check) -> Check:
-    where = ", ".join(f"{k} = {v}" for k, v in binding.items())
-    return Check(ok=check.ok, method=f"index+{check.method}", detail=f"at {where}: {check.detail}",
-                 witness=_with_binding(check.witness, binding))
-
-
-def _with_binding(witness, binding: dict):
-    if witness is None:
-        return None
-    return type(witness)(point=tuple(binding.items()) + witness.point, left=witness.left, right=witness.right)
+    """A failed instance, its index values put before the point of the witness."""
+    if check.witness is None:
+        where = ", ".join(f"{k} = {v}" for k, v in binding.items())
+        return Check(ok=check.ok, method=f"index+{check.method}", detail=f"at {where}: {check.detail}")
+    witness = Witness(point=tuple(binding.items()) + check.witness.point, left=check.witness.left,
+                      right=check.witness.right)
+    return Check(ok=check.ok, method=f"index+{check.method}", detail=describe(witness), witness=witness)
 
 
 def _refute(left, right, case: Case, conditions, decide, failed: Check) -> Check:

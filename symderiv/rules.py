@@ -8,6 +8,7 @@ import sympy as sp
 from .context import Context, unfold_once
 from .functions import relu, sigmoid
 from .steps import Derivation, Step
+from .symbols import sift_term
 
 
 class Planner(Protocol):
@@ -269,7 +270,7 @@ class IndexSum(Rule):
         sifted = sp.Sum(product(inner.result, sp.KroneckerDelta(j, k)), f.limits[0])
         return (
             Step(rule=self.id, rhs=sifted, uses=(inner,)),
-            Step(rule="kronecker", rhs=inner.result.xreplace({j: k})),
+            Step(rule="kronecker", rhs=sift_term(inner.result.xreplace({j: k}), k, *f.limits[0][1:])),
         )
 
 

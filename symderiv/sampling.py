@@ -53,7 +53,7 @@ class Evidence:
         if self.ok:
             return (f"{self.agreed} seeded random points, magnitudes 1e-3 to 1e3 in every sign orthant, "
                     f"{LOW} and {HIGH} digits")
-        return "at " + where(self.witness.point) + f": left side {shown(self.witness.left)}, right side {shown(self.witness.right)}"
+        return describe(self.witness)
 
 
 def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | None = None) -> Evidence:
@@ -307,11 +307,21 @@ RELATIONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, 
 
 # --- presenting a witness ----------------------------------------------------------------------------------
 
+SIMPLE = tuple(sp.Rational(v) for v in ("1/2", "2", "3/2", "3", "1/4", "5/2", "3/4", "5/4"))
+
+
 def _witness(left: sp.Expr, right: sp.Expr, difference: sp.Expr, point: dict) -> Witness:
-    """The differing point with each coordinate rounded to as few significant digits as keep it differing."""
-    for variable in sorted(point, key=sp.default_sort_key):
-        for digits in (1, 2):
-            plainer = {**point, variable: _rounded(point[variable], digits)}
+    """The differing point made plain: each coordinate replaced by a simple number (½, 2, …, then rounded)
+    where the sides still differ there."""
+    for m, variable in enumerate(sorted(point, key=sp.default_sort_key)):
+        if getattr(variable, "is_integer", False):
+            continue
+        simple = SIMPLE[m % len(SIMPLE):] + SIMPLE[:m % len(SIMPLE)]
+        candidates = [*simple, *(-v for v in simple), _rounded(point[variable], 1), _rounded(point[variable], 2)]
+        for value in candidates:
+            if value < 0 and getattr(variable, "is_positive", False):
+                continue
+            plainer = {**point, variable: value}
             try:
                 if not agrees(difference, plainer):
                     point = plainer
@@ -330,6 +340,15 @@ def _rounded(value: sp.Expr, digits: int) -> sp.Expr:
     if value.is_Integer or value == 0:
         return value
     return sp.Rational(f"{float(value):.{digits}g}")
+
+
+def describe(witness: Witness) -> str:
+    """`at x = 0.5: left side 1.5, right side -1.5`, with the difference when the values print alike."""
+    left, right = shown(witness.left), shown(witness.right)
+    text = f"left side {left}, right side {right}"
+    if left == right:
+        text += f" (they differ by {shown(witness.left - witness.right)})"
+    return f"at {where(witness.point)}: {text}" if witness.point else text
 
 
 def where(point) -> str:

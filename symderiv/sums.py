@@ -11,6 +11,7 @@ from .algebra import fold_steps, tidy_step
 from .definitions import Definition, unfold
 from .planner import derive, with_conditions
 from .steps import Derivation, Step
+from .symbols import sift_term
 
 
 class Shorthand(sp.Symbol):
@@ -42,17 +43,17 @@ def split_sums(expr: sp.Expr) -> sp.Expr:
 
 
 def sift(expr: sp.Expr) -> sp.Expr:
-    """Σ_j a_j·δ_jk = a_k, for k free (an index in 1..N, like j)."""
-    def sifted(node):
+    """Σ_{j=a}^{b} f_j·δ_jk = f_k when a ≤ k ≤ b, and 0 otherwise (k free in 1..N, or a number)."""
+    def sift_one(node):
         (j, low, high), = node.limits
         for factor in sp.Mul.make_args(node.function):
             if isinstance(factor, sp.KroneckerDelta) and j in factor.args:
                 k = factor.args[0] if factor.args[1] == j else factor.args[1]
-                if j not in k.free_symbols and low == 1 and (high == k or not k.is_Integer):
-                    return (node.function / factor).xreplace({j: k})
+                if j not in k.free_symbols:
+                    return sift_term((node.function / factor).xreplace({j: k}), k, low, high)
         return node
 
-    return _rewrite_sums(expr, sifted)
+    return _rewrite_sums(expr, sift_one)
 
 
 def pull_constants(expr: sp.Expr) -> sp.Expr:

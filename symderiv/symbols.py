@@ -34,3 +34,41 @@ def index(name: str) -> sp.Symbol:
 def vector(name: str) -> sp.IndexedBase:
     """A vector whose components are written x[i]."""
     return sp.IndexedBase(checked_name(name))
+
+
+def within(k: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Basic:
+    """The condition low ≤ k ≤ high, without the parts every free index meets (1 ≤ k ≤ N for k in 1..N)."""
+    free = k.is_Symbol and k.is_integer and k != N
+    parts = []
+    if not (free and low == 1) and (k - low).is_nonnegative is not True:
+        parts.append(sp.Le(low, k))
+    if not (free and high == N) and (high - k).is_nonnegative is not True:
+        parts.append(sp.Le(k, high))
+    return sp.And(*parts)
+
+
+def sift_term(term: sp.Expr, k: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Expr:
+    """Σ_{j=low}^{high} a_j δ_jk = a_k when k lies in the range, 0 otherwise: a_k, or a case split on the range."""
+    condition = within(k, low, high)
+    return term if condition == sp.true else sp.Piecewise((term, condition), (0, True))
+
+
+def unclash(expr: sp.Expr, taken: set) -> sp.Expr:
+    """Each summation index named like a free index (of `expr` or in `taken`) renamed to an unused index name."""
+    names = {str(s) for s in expr.atoms(sp.Symbol)} | {str(s) for s in taken}
+    free = {str(s) for s in expr.free_symbols} | {str(s) for s in taken}
+
+    def rename(node):
+        (j, low, high), *more = node.limits
+        if more or str(j) not in free:
+            return node
+        new = next(index(n) for n in _spare_names() if n not in names)
+        names.add(str(new))
+        return sp.Sum(node.function.xreplace({j: new}), (new, low, high))
+
+    return expr.replace(lambda n: isinstance(n, sp.Sum), rename)
+
+
+def _spare_names():
+    yield from ("j", "l", "m", "n", "p", "q", "r", "s", "t", "u")
+    yield from (f"j{n}" for n in range(1, 10**6))

@@ -5,29 +5,22 @@ dicts of strings for the templates). No click, no Jinja, no file I/O.
 """
 from __future__ import annotations
 
-import itertools
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy as sp
-from sympy.matrices.expressions.matexpr import MatrixElement
 
 from .definitions import Definition, unfold
 from .errors import InputError, SymderivError
-from .functions import expand_special
 from .parse import parse_equation, parse_expr
 from .printing import to_latex, to_text
 from .problem import Part, Solution
 from .steps import Check, Derivation
-from .symbols import N, index, scalar
-from .verify import decide, exact_zero, oracle, verify
+from .symbols import N, index, scalar, unclash
+from . import sampling
+from .verify import decide, oracle, verify
 
-NICE_VALUES = tuple(sp.Rational(v) for v in ("1/2", "2", "3/2", "3", "1/4", "5/2", "3/4", "5/4"))
-INDEX_SIZES = (2, 3, 4, 5)
-DIGITS = 30
-SHOWN_DIGITS = 8
 
 
 # --- reading user text ---------------------------------------------------------------------------
@@ -96,7 +89,8 @@ def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: 
     from .planner import context, derive
 
     definitions = read_definitions(defines)
-    f, var = read(expr, "the expression"), read_variable(wrt)
+    var = read_variable(wrt)
+    f = unclash(read(expr, "the expression"), var.atoms(sp.Symbol))
     warnings = ()
     if not context(var, definitions=definitions, method=method).depends(f):
         warnings = (f"{var} does not occur in the expression or its definitions, so the derivative is 0.",)
@@ -111,118 +105,39 @@ def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: 
 # --- comparing two expressions ---------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class Counterexample:
-    """A point where two expressions differ, with both values there."""
+    """A point where two expressions differ (index values first), with both values there."""
 
     point: tuple[tuple[sp.Expr, sp.Expr], ...]
     left: sp.Expr
     right: sp.Expr
 
     def where(self) -> str:
-        """`x = 0.5, y = 2`."""
-        return ", ".join(f"{name} = {_number(value)}" for name, value in self.point)
+        """`N = 2, k = 1, x[1] = 0.5`."""
+        return sampling.where(self.point)
 
     def values(self) -> tuple[str, str]:
         """Both values, to 8 significant digits."""
-        return _number(self.left), _number(self.right)
+        return sampling.shown(self.left), sampling.shown(self.right)
 
 
 def compare(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple = ()) -> Check:
-    """Whether a = b, by the cheapest decisive method: structure, exact identity, then verify.decide's ladder."""
+    """Whether a = b: verify.decide (structure, exact identity, index cases, bounded simplify, the numeric oracle)."""
     if a == b:
         return Check(ok=True, method="structural", detail="identical expressions")
-    definitions, conditions = tuple(definitions), tuple(conditions)
-    difference = a - b
-    if definitions or difference.has(sp.Derivative, MatrixElement):
-        difference = oracle(a, definitions) - oracle(b, definitions)
-    if not difference.has(sp.Derivative) and vanishes(difference):
-        return Check(ok=True, method="exact", detail="rational-function identity")
-    check = decide(a, b, definitions, conditions)
-    if check.ok is True and "numeric" in check.method + check.detail:
-        found = counterexample(a, b, definitions, conditions)  # decide samples positive values only
-        if found is not None:
-            left, right = found.values()
-            return Check(ok=False, method=check.method, detail=f"at {found.where()}: left side {left}, right side {right}")
-    return check
+    return decide(a, b, tuple(definitions), tuple(conditions))
 
 
-def vanishes(expr: sp.Expr) -> bool:
-    """True when `expr` is 0 as a rational function of its atoms (sound; never refutes)."""
-    return exact_zero(expand_special(expr)) is True
-
-
-def counterexample(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple = (),
-                   seed: int = 20240517) -> Counterexample | None:
-    """A point (index values first) where a and b differ beyond rounding, or None if none was found."""
-    left, right = oracle(a, tuple(definitions)), oracle(b, tuple(definitions))
-    rng = random.Random(seed)
-    for binding in _index_bindings(left, right, tuple(conditions)):
-        u, v = (e.xreplace(binding).doit() for e in (left, right))
-        found = _differing_point(u, v, rng)
-        if found is not None:
-            point, left_value, right_value = found
-            return Counterexample(point=tuple(binding.items()) + point, left=left_value, right=right_value)
-    return None
-
-
-def _index_bindings(left: sp.Expr, right: sp.Expr, conditions: tuple):
-    """{} for index-free expressions; else N = 2…5 and every equality pattern of the free indices."""
-    indices = sorted((s for s in (left.free_symbols | right.free_symbols)
-                      if isinstance(s, sp.Symbol) and s.is_integer and s != N), key=str)
-    uses_n = (left.free_symbols | right.free_symbols) & {N}
-    if not indices and not uses_n:
-        yield {}
-        return
-    for n in INDEX_SIZES:
-        patterns = set()
-        for values in itertools.product(range(1, n + 1), repeat=len(indices)):
-            pattern = tuple(values.index(v) for v in values)
-            if pattern in patterns:
-                continue
-            patterns.add(pattern)
-            binding = {N: sp.Integer(n), **{i: sp.Integer(v) for i, v in zip(indices, values)}}
-            relevant = [c for c in conditions if c.free_symbols & set(indices) and c.free_symbols <= set(binding)]
-            if all(c.xreplace(binding) == sp.true for c in relevant):
-                yield binding
-
-
-def _differing_point(u: sp.Expr, v: sp.Expr, rng: random.Random):
-    """A point of simple numbers where u and v are both defined and differ, with both values."""
-    variables = sorted(_variables(u) | _variables(v), key=sp.default_sort_key)
-    nice = [[NICE_VALUES[(m + t) % len(NICE_VALUES)] for m in range(len(variables))] for t in range(len(NICE_VALUES))]
-    drawn = [[sp.Rational(rng.randint(10, 300), 100) for _ in variables] for _ in range(16)]
-    signs = [[-1] * len(variables), [(-1) ** m for m in range(len(variables))], [(-1) ** (m + 1) for m in range(len(variables))]]
-    signed = [[value * sign for value, sign in zip(row, flip)] for flip in signs for row in nice[:4] + drawn[:8]]
-    for values in nice + drawn + signed:
-        point = {s: value if value > 0 or not s.is_positive else -value for s, value in zip(variables, values)}
-        try:
-            p, q = (sp.N(e.xreplace(point), DIGITS) for e in (u, v))
-        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError):
-            continue
-        if not (p.is_real and q.is_real) or p.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or q.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-            continue
-        if abs(p - q) > sp.Float("1e-15", DIGITS) * max(1, abs(p), abs(q)):
-            return tuple(point.items()), p, q
-    return None
+def counterexample(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple = ()) -> Counterexample | None:
+    """The point where the checker found a and b to differ, or None when it found none."""
+    witness = compare(a, b, definitions, conditions).witness
+    if witness is None:
+        return None
+    return Counterexample(point=witness.point, left=witness.left, right=witness.right)
 
 
 def _variables(expr: sp.Expr) -> set:
     """The free symbols and components x[1] of `expr`, without the labels of its vectors."""
-    labels = {node.base.label for node in expr.atoms(sp.Indexed)}
-    return {s for s in expr.free_symbols if isinstance(s, (sp.Symbol, sp.Indexed)) and s not in labels}
-
-
-def _number(value: sp.Expr) -> str:
-    """A rational coordinate as a decimal where exact (0.5), else a fraction; a computed value to 8 digits."""
-    if value.is_Integer:
-        return str(value)
-    if value.is_Rational:
-        q = value.q
-        while q % 2 == 0:
-            q //= 2
-        while q % 5 == 0:
-            q //= 5
-        return str(sp.N(value, 20)).rstrip("0") if q == 1 else str(value)
-    return f"{float(value):.{SHOWN_DIGITS}g}"
+    return sampling.variables_of(expr)
 
 
 # --- check an answer -------------------------------------------------------------------------------
@@ -324,6 +239,8 @@ def _symbols_of(*items) -> tuple:
         exprs = (item.name, item.expr) if isinstance(item, Definition) else (item,)
         for expr in exprs:
             found |= {s for s in _variables(expr) if isinstance(s, sp.Symbol)}
+            bound = {limit[0] for node in expr.atoms(sp.Sum) for limit in node.limits}
+            found |= {s for s in expr.atoms(sp.Symbol) if s.is_integer and s not in bound}  # indices, as in ∂/∂x[k]
             found |= {node.base for node in expr.atoms(sp.Indexed)}
     return tuple(sorted(found, key=str))
 

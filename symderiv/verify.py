@@ -14,6 +14,7 @@ from . import sampling
 from .identity import exact_zero
 from .indexcheck import decide_indexed
 from .steps import Check, Derivation
+from .symbols import unclash
 
 SIMPLIFY_MAX_OPS = 120
 
@@ -96,6 +97,7 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
         if node in expr.atoms(sp.Derivative):
             (variable, _), = node.variable_count
             inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable})))
+            inner = unclash(inner, variable.atoms(sp.Symbol))
             if not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
                 expr = expr.xreplace({node: sp.diff(inner, variable)})
             else:
