@@ -84,7 +84,8 @@ def _key_value(ctx, option, values):
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
               help="Output format: text for the terminal, tex (a complete LaTeX document), md (Markdown with $$ math), json, or pdf.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output (pdf: default output/PROBLEM.pdf).")
+              help="Write to this file instead of standard output (pdf: default output/PROBLEM.pdf); it is replaced "
+                   "atomically, and a symlink or device there is refused.")
 @click.option("-p", "--param", "params", multiple=True, callback=_key_value, metavar="KEY=VALUE",
               help="A problem parameter, e.g. -p n=3; `symderiv list` shows each problem's parameters.")
 @click.option("--method", type=click.Choice(("auto", "quotient", "reciprocal")), default="auto", show_default=True,
@@ -167,7 +168,8 @@ def check(problem, answer, part, params, expr, wrt, defines):
 @click.option("-f", "--format", "fmt", type=click.Choice(("text", "tex", "pdf", "json")), default="text",
               show_default=True, help="Output format: text for the terminal, tex (an annotated page), pdf, or json.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of standard output (pdf: default output/FILE.pdf).")
+              help="Write to this file instead of standard output (pdf: default output/FILE.pdf); it is replaced "
+                   "atomically, and a symlink or device there is refused.")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A folder of templates that override the built-in ones by file name.")
 def verify_file(file, fmt, output, templates):
@@ -207,7 +209,7 @@ def verify_file(file, fmt, output, templates):
 @click.option("--tex", "keep_tex", is_flag=True, help="Also keep the two .tex files next to the PDFs.")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A folder of templates that override the built-in ones by file name.")
-@click.option("--no-cache", is_flag=True, help="Rebuild even if nothing changed (the cache lives in OUTPUT/.cache).")
+@click.option("--no-cache", is_flag=True, help="Rebuild even if nothing changed (the cache lives in OUTPUT/.symderiv-cache).")
 def build(sheet, out_dir, keep_tex, templates, no_cache):
     """Build a homework sheet: a questions PDF (with space to answer) and a solutions PDF.
 
@@ -225,7 +227,7 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
       parts = ["derivative"]                # optional: only these part ids
       question = "Warm-up"                  # optional: consecutive entries with the same text form one question
 
-    An unchanged sheet (same file, templates and symderiv) is copied from the cache in OUTPUT/.cache.
+    An unchanged sheet (same file, templates and symderiv) is copied from the cache in OUTPUT/.symderiv-cache.
     Each TeX run stops after $SYMDERIV_TEX_TIMEOUT seconds (default 60); docs/sheets.md has the details.
     Exits with 0 on success, 1 when a derivation does not verify or TeX fails, 2 on a bad sheet.
     """

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.errors import TexFailed, TexMissing
+from symderiv.errors import InputError, TexFailed, TexMissing
 from symderiv.pdf import (
     INSTALL_HINT,
+    _tree_binds,
     compile_pdf,
     compile_pdf_with_log,
     error_lines,
     overfull_boxes,
+    sandbox_available,
     tex_available,
+    tex_timeout,
 )
 
 needs_tex = [
@@ -211,3 +214,53 @@ def test_error_lines_take_two_lines_of_context_and_cap_at_fifteen():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_tex_available_finds_pdflatex():
     assert tex_available()
+
+
+# --- one timeout rule, the sandbox probe ----------------------------------------------------------------------
+LOOP = "\\documentclass{article}\\def\\x{\\x}\\x\\begin{document}x\\end{document}"
+
+
+@tex_test
+def test_every_caller_gets_the_timeout_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMDERIV_TEX_TIMEOUT", "1.5")
+    start = time.monotonic()
+    with pytest.raises(TexFailed, match="within 1.5 s"):
+        compile_pdf(LOOP, tmp_path / "loop.pdf")
+    assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize("value", ["1e10", "nan", "-1", "0", "inf", "-inf", "soon", "1e400", "86401"])
+def test_an_odd_timeout_is_refused_before_tex_runs(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("SYMDERIV_TEX_TIMEOUT", value)
+    with pytest.raises(InputError, match="SYMDERIV_TEX_TIMEOUT"):
+        compile_pdf(document("x"), tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("value, seconds", [("", 60.0), (" 2.5 ", 2.5), ("86400", 86400.0)])
+def test_a_sensible_timeout_is_read(monkeypatch, value, seconds):
+    monkeypatch.setenv("SYMDERIV_TEX_TIMEOUT", value)
+    assert tex_timeout() == seconds
+
+
+@tex_test
+def test_a_bwrap_that_cannot_make_a_sandbox_means_no_sandbox_not_a_failure(tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    assert not sandbox_available()
+    assert compile_pdf(document("Hello."), tmp_path / "x.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_tex_live_tree_outside_usr_is_bound_read_only(tmp_path):
+    root = tmp_path / "texlive" / "2024"
+    binary = root / "bin" / "x86_64-linux" / "pdftex"
+    (root / "texmf-dist").mkdir(parents=True)
+    binary.parent.mkdir(parents=True)
+    binary.write_text("")
+    (binary.parent / "pdflatex").symlink_to("pdftex")
+    binds = _tree_binds(str(binary.parent / "pdflatex"))
+    assert ["--ro-bind", str(root), str(root)] == binds[binds.index(str(root)) - 1:binds.index(str(root)) + 2]
+    assert str(tmp_path) not in binds and "/usr" in binds and "/home" not in binds and "/tmp" not in binds
