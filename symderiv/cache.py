@@ -73,7 +73,8 @@ def _feed_tree(digest, label: str, root: Path, pattern: str) -> None:
     for path in files:
         _feed(digest, "name", path.relative_to(root).as_posix().encode())
         try:
-            _feed(digest, "data", path.read_bytes())
+            with path.open("rb") as handle:  # streamed: a template folder may hold a large file
+                _feed(digest, "data", hashlib.file_digest(handle, "sha256").digest())
         except OSError as error:
             raise InputError(f"cannot read the template {shown(path)}: {error.strerror or error}.") from None
 
@@ -136,6 +137,7 @@ class BuildCache:
 
     @staticmethod
     def _prune(root_fd: int, keep: int) -> None:
+        """Delete our entries past the newest `keep`, and our stale staging folders; skip whatever vanished."""
         entries, now = [], time.time()
         for item in list(os.scandir(root_fd)):
             try:
@@ -179,6 +181,7 @@ def _read(dir_fd: int, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
 
 
 def _write(dir_fd: int, name: str, data: bytes) -> None:
+    """Write a file in the folder `dir_fd`, never through a symlink."""
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=dir_fd)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -205,9 +208,10 @@ def _ours(root_fd: int, name: str, any_version: bool = False) -> bool:
 
 
 def _touch(fd: int) -> None:
+    """Mark an entry as just used; a read-only cache still serves."""
     try:
         os.utime(fd)
-    except OSError:  # a read-only cache still serves
+    except OSError:
         pass
 
 

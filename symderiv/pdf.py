@@ -58,8 +58,6 @@ class TexResult:
         return iter((self.path, self.log))
 
 
-
-
 class Terminated(BaseException):
     """SIGTERM or SIGHUP arrived; raised in the main thread once every TeX run has been killed."""
 

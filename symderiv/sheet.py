@@ -15,7 +15,7 @@ from typing import Callable
 
 from . import cache
 from .errors import DerivationFailed, InputError, TexFailed, TexMissing, nearest
-from .pdf import TIMEOUT_VARIABLE, tex_timeout  # noqa: F401  (one timeout rule for every TeX run)
+from .pdf import tex_timeout  # one timeout rule for every TeX run
 from .resources import check_destination, place_files, read_capped, shown
 
 SHEET_KEYS = ("title", "course", "author", "date", "problem")

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from symderiv import cache, resources, sheet
-from symderiv.cache import CACHE_DIRNAME, MARKER
+from symderiv.cache import CACHE_DIRNAME
 from symderiv.cli import main
 from symderiv.pdf import tex_available
 
@@ -65,7 +65,8 @@ def fake_tex(monkeypatch):
         for kind in sheet.KINDS:
             for ext in ("pdf", "tex"):
                 staged[f"{kind}.{ext}"] = work / f"{kind}.{ext}"
-                staged[f"{kind}.{ext}"].write_bytes(f"%PDF-fake {kind} {ext} {data['title']}".encode())
+                padding = b" " * int(os.environ.get("FAKE_PDF_PADDING", "0"))
+                staged[f"{kind}.{ext}"].write_bytes(f"%PDF-fake {kind} {ext} {data['title']}".encode() + padding)
         return staged
 
     monkeypatch.setattr(sheet, "_typeset", typeset)
@@ -205,6 +206,44 @@ def test_a_sheets_files_are_placed_all_or_none(tmp_path, monkeypatch, fake_tex, 
     args = ["build", sheet_file(tmp_path), "-o", out, "--no-cache"] + (["--tex"] if keep_tex else [])
     one_sentence(run(*args), 1)
     assert all((out / name).read_text() == f"old {name}" for name in names) and no_leftovers(out)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MiB file system (tmpfs), to fill up; needs root, skipped where mounting is not permitted."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                                                    capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot mount a small tmpfs here (needs root); the mocked full-disk tests cover the same class")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def fill(disk: Path, leave: int = 0) -> None:
+    """Fill the file system until only about `leave` bytes are free."""
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    with open(disk / "filler", "ab") as handle:
+        try:
+            handle.write(b"x" * max(free - leave, 0))
+            handle.flush()
+        except OSError:
+            pass
+
+
+def test_a_really_full_disk_leaves_the_earlier_files(small_disk, monkeypatch, fake_tex):
+    text = small_disk / "out.tex"
+    text.write_text("the earlier good file")
+    for name in ("hw-questions.pdf", "hw-solutions.pdf"):
+        (small_disk / name).write_text(f"old {name}")
+    monkeypatch.setenv("FAKE_PDF_PADDING", str(200_000))
+    fill(small_disk, leave=300_000)  # room for one new PDF, not for two
+    one_sentence(run("build", sheet_file(small_disk.parent), "-o", small_disk, "--no-cache"), 1)
+    fill(small_disk)
+    one_sentence(run("derive", "sigmoid-derivative", "-f", "tex", "-o", text), 1)
+    assert text.read_text() == "the earlier good file" and no_leftovers(small_disk)
+    assert all((small_disk / n).read_text() == f"old {n}" for n in ("hw-questions.pdf", "hw-solutions.pdf"))
 
 
 # --- 5. shared and read-only caches ------------------------------------------------------------------------
