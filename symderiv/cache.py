@@ -14,6 +14,7 @@ Importing this module is cheap (no sympy, no Jinja).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -34,6 +35,7 @@ VERSION = 2  # the entry format; entries of other versions are misses, and prune
 KEEP = 16
 STALE_SECONDS = 600  # a `.new-*` folder this old was left by a build that was killed
 MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_TREE_ENTRIES = 1000  # a --templates folder holding more is not a folder of templates (e.g. --templates ~)
 FORMAT = b"symderiv build cache 1"
 _KEY = re.compile(r"[0-9a-f]{64}\Z")
 _STAGING = re.compile(r"\.new-[0-9a-f]{16}\Z")
@@ -68,10 +70,16 @@ def _feed(digest, label: str, data: bytes) -> None:
 
 def _feed_tree(digest, label: str, root: Path, pattern: str) -> None:
     """Add every regular file under root matching pattern (recursively, in sorted order), names and contents."""
-    files = sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    found = list(itertools.islice(root.rglob(pattern), MAX_TREE_ENTRIES + 1))
+    if len(found) > MAX_TREE_ENTRIES:
+        raise InputError(f"{shown(root)} holds more than {MAX_TREE_ENTRIES} files and folders; "
+                         "give --templates a folder of templates only.")
+    files = sorted(p for p in found if p.is_file() and "__pycache__" not in p.parts)
     _feed(digest, label, str(len(files)).encode())
     for path in files:
         _feed(digest, "name", path.relative_to(root).as_posix().encode())
+        if path.stat().st_size > MAX_FILE_BYTES // 16:
+            raise InputError(f"{shown(path)} is larger than {MAX_FILE_BYTES // 16:,} bytes; it is not a template.")
         try:
             with path.open("rb") as handle:  # streamed: a template folder may hold a large file
                 _feed(digest, "data", hashlib.file_digest(handle, "sha256").digest())

@@ -288,6 +288,20 @@ def test_unbounded_input_is_refused_in_one_sentence(tmp_path, shell):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("content", ["1001 files", "a 17 MB file"])
+def test_a_templates_folder_too_large_to_hash_is_refused(tmp_path, content):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    if content == "1001 files":
+        for n in range(1001):
+            (templates / f"f{n}").write_text("x")
+    else:
+        with open(templates / "big.bin", "wb") as handle:
+            handle.truncate(17 * 1024 * 1024)
+    result = run("build", sheet_file(tmp_path), "-o", tmp_path / "out", "--templates", templates)
+    assert "templates" in one_sentence(result, 2) or "not a template" in result.stderr
+
+
 def test_a_template_that_is_a_device_is_refused(tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
