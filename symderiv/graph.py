@@ -8,7 +8,6 @@ definitions. Names are visited bottom-up in one topological order, so no recursi
 """
 from __future__ import annotations
 
-import random
 from functools import lru_cache
 
 import mpmath
@@ -16,13 +15,13 @@ import sympy as sp
 
 from .definitions import Definition, unfold
 from .functions import expand_special
+from . import sampling
 from .identity import exact_zero
 from .steps import Check
 
 MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
 EXACT_MAX_OPS = 40  # larger differences are not put over a common denominator (2^L terms for L factors)
-SAMPLES, DIGITS, TOLERANCE = 6, 30, mpmath.mpf("1e-20")
 
 
 def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...]) -> Check | None:
@@ -154,124 +153,115 @@ class Graph:
         """Each name replaced by its definition, one level deep (a substitution: equality is preserved)."""
         return expr.xreplace({s: self.bodies[s] for s in expr.free_symbols if s in self.bodies})
 
-    # --- numeric, at sample points -------------------------------------------------------------------------
+    # --- numeric, at the oracle's sample points, at its two precisions -----------------------------------
 
-    def names_at(self, n: int) -> dict:
+    def point(self, n: int) -> dict:
+        """The leaves' values at sample point n: the oracle's points over every leaf of the graph."""
+        if "points" not in self.memo:
+            leaves = set().union(*[sampling.variables_of(body) for body in self.bodies.values()]) - set(self.bodies)
+            self.memo["leaves"] = sorted(leaves, key=sp.default_sort_key)
+            switches = sp.Add(*[body for body in self.bodies.values() if body.has(sp.Heaviside, sp.Piecewise)])
+            self.memo["points"] = sampling.sample_points(self.memo["leaves"], switches)
+            self.memo["drawn"] = []
+        drawn = self.memo["drawn"]
+        while len(drawn) <= n:
+            drawn.append(next(self.memo["points"]))
+        return drawn[n]
+
+    def names_at(self, n: int, digits: int) -> dict:
         """Every name's value at sample point n, bottom-up through the definitions."""
-        key = ("names", n)
+        key = ("names", n, digits)
         if key not in self.memo:
-            values = self.memo[key] = {}
-            for name in self.order:
-                values[name] = self.value(self.bodies[name], n)
+            values = self.memo[key] = {}  # filled bottom-up; dropped when a name is undefined at this point
+            try:
+                for name in self.order:
+                    values[name] = self.value(self.bodies[name], n, digits)
+            except Exception:
+                del self.memo[key]
+                raise
         return self.memo[key]
 
-    def derivatives_at(self, v: sp.Symbol, n: int) -> dict:
+    def derivatives_at(self, v: sp.Symbol, n: int, digits: int) -> dict:
         """∂q/∂v at sample point n for every name q above v: the chain rule over every path, bottom-up."""
-        key = ("derivatives", v, n)
+        key = ("derivatives", v, n, digits)
         if key not in self.memo:
-            table = self.memo[key] = {}
+            table = {}
             for name in self.order:
                 if name != v and v in self.below[name]:
-                    table[name] = self._chain(self.bodies[name], v, n, table)
+                    table[name] = self._chain(self.bodies[name], v, n, digits, table)
+            self.memo[key] = table  # complete: _chain reads the table it is filling, not the memo
         return self.memo[key]
 
-    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, table: dict) -> mpmath.mpf:
+    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, table: dict) -> mpmath.mpf:
         total = mpmath.mpf(0)
         for s in self.depends(f, v):
             inner = 1 if s == v else table[s]
             if inner != 0:
-                total += self.value(self.partial(f, s), n) * inner
+                total += self.value(self.partial(f, s), n, digits) * inner
         return total
 
-    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int) -> mpmath.mpf:
+    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int) -> mpmath.mpf:
         """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed)."""
         if f == v:
             return mpmath.mpf(1)
-        table = self.derivatives_at(v, n)
+        table = self.derivatives_at(v, n, digits)
         if f in self.bodies:
             return table.get(f, mpmath.mpf(0))
-        return self._chain(self.local(f), v, n, table)
+        return self._chain(self.local(f), v, n, digits, table)
 
-    def value(self, expr: sp.Expr, n: int) -> mpmath.mpf:
-        """The expression at sample point n: leaves random, names through their definitions, memoised per node."""
-        key = ("value", expr, n)
+    def value(self, expr: sp.Expr, n: int, digits: int) -> mpmath.mpf:
+        """The expression at sample point n: leaves from the oracle, names through their definitions, memoised."""
+        key = ("value", expr, n, digits)
         if key not in self.memo:
-            self.memo[key] = self._value(expr, n)
+            with mpmath.workdps(digits):
+                self.memo[key] = self._value(expr, n, digits)
         return self.memo[key]
 
-    def _value(self, expr: sp.Expr, n: int) -> mpmath.mpf:
+    def _value(self, expr: sp.Expr, n: int, digits: int) -> mpmath.mpf:
         if expr in self.bodies:
-            return self.names_at(n)[expr]
-        if expr.is_Symbol:
-            return _leaf(expr, n)
-        if expr.is_Number:
-            return mpmath.mpf(expr.p) / expr.q if expr.is_Rational else mpmath.mpf(sp.Float(expr, DIGITS + 10))
+            return self.names_at(n, digits)[expr]
         if isinstance(expr, sp.Derivative):
-            return self.derivative(expr.expr, expr.variables[0], n)
-        if type(expr) in NUMERIC:
-            result = NUMERIC[type(expr)](*[self.value(a, n) for a in expr.args])
-            if not isinstance(result, mpmath.mpf):
-                raise ValueError(f"{expr} is not real at sample point {n + 1}")
-            return result
+            return self.derivative(expr.expr, expr.variables[0], n, digits)
+        if expr.is_Symbol or expr.is_Number:
+            return sampling.evaluate(expr, self.point(n), digits)
+        handler = sampling.FUNCTIONS.get(type(expr))
+        if handler is not None and not isinstance(expr, sp.Piecewise):
+            return sampling.real(handler(*[self.value(a, n, digits) for a in expr.args]))
         local = self.local(expr)
         if local != expr:
-            return self.value(local, n)
-        point = {s: sp.Float(self.value(s, n), DIGITS + 10) for s in expr.free_symbols}
-        return _mpf(expr.xreplace(point))
+            return self.value(local, n, digits)
+        point = {**self.point(n), **{s: self.value(s, n, digits) for s in expr.free_symbols if s in self.bodies}}
+        return sampling.evaluate(expr, {k: _exact(v) for k, v in point.items()}, digits)
 
     def numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
-        """Agreement at SAMPLES points, names evaluated through their definitions, within a relative TOLERANCE."""
-        with mpmath.workdps(DIGITS + 10):
-            return self._numeric(a, b)
-
-    def _numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
+        """The oracle's test (sampling.is_noise) at its points, names evaluated through their definitions."""
         agreed = 0
-        for n in range(SAMPLES * 2):
+        for n in range(sampling.MAX_POINTS):
+            def residual(digits, n=n):
+                sides = [self.value(self.local(side), n, digits) for side in (a, b)]
+                names = self.names_at(n, digits).values()
+                return sides[0] - sides[1], max([*map(abs, sides), *map(abs, names)])
+
             try:
-                u, v = self.value(self.local(a), n), self.value(self.local(b), n)
-            except (ValueError, TypeError, ZeroDivisionError):
+                noise = sampling.is_noise(residual)
+            except (sampling.Undefined, ValueError, TypeError, ZeroDivisionError, OverflowError):
                 continue
-            if not all(mpmath.isfinite(w) for w in (u, v)):
-                continue
-            if abs(u - v) > TOLERANCE * max(abs(u), abs(v)):
-                detail = f"at sample point {n + 1}: left side {mpmath.nstr(u, 8)}, right side {mpmath.nstr(v, 8)}"
-                return Check(ok=False, method="numeric", detail=detail)
+            if not noise:
+                u, v = (sp.Float(self.value(self.local(side), n, sampling.HIGH), 30) for side in (a, b))
+                used = sampling.variables_of(self.local(a) - self.local(b))
+                used |= set().union(*[self.below[s] for s in used if s in self.bodies])
+                point = tuple((k, x) for k, x in self.point(n).items() if k in used)
+                witness = sampling.Witness(point=point, left=u, right=v)
+                return Check(ok=False, method="numeric", detail=sampling.describe(witness), witness=witness)
             agreed += 1
-            if agreed == SAMPLES:
-                detail = (f"{SAMPLES} random points, names evaluated through their definitions, {DIGITS} digits, "
-                          "relative tolerance 1e-20")
+            needed = sampling.needed(len(self.memo["leaves"]))
+            if agreed >= needed:
+                detail = (f"{agreed} seeded random points, names evaluated through their definitions, "
+                          f"{sampling.LOW} and {sampling.HIGH} digits")
                 return Check(ok=True, method="numeric", detail=detail)
         return Check(ok=None, method="numeric", detail="too few points where both sides are defined")
 
 
-def _leaf(symbol: sp.Symbol, n: int) -> mpmath.mpf:
-    """A leaf's value at sample point n, the same in every check: ±[0.15, 1.85], so that both branches of a
-    step function (relu′) are met."""
-    rng = random.Random(f"{n}:{symbol}")
-    return mpmath.mpf(rng.choice((-1, 1)) * rng.randint(150, 1850)) / 1000
-
-
-def _power(base, exponent):
-    if base < 0 and exponent != int(exponent):
-        raise ValueError("a negative base to a fractional power")
-    return base**exponent
-
-
-def _log(x):
-    if x <= 0:
-        raise ValueError("the logarithm of a number that is not positive")
-    return mpmath.log(x)
-
-
-NUMERIC = {
-    sp.Add: lambda *xs: mpmath.fsum(xs), sp.Mul: lambda *xs: mpmath.fprod(xs), sp.Pow: _power,
-    sp.exp: mpmath.exp, sp.log: _log, sp.tanh: mpmath.tanh, sp.sin: mpmath.sin, sp.cos: mpmath.cos, sp.tan: mpmath.tan,
-}
-
-
-def _mpf(expr: sp.Expr) -> mpmath.mpf:
-    """A real number from a numeric sympy expression, at DIGITS + 10 digits."""
-    value = sp.N(expr, DIGITS + 10)
-    if not value.is_real or not value.is_number:
-        raise ValueError(f"{expr} is not a real number")
-    return mpmath.mpf(value)
+def _exact(value):
+    """A sample value as sympy takes it: exact coordinates stay exact, computed values become Floats."""
+    return value if isinstance(value, sp.Basic) else sp.Float(value, sampling.HIGH)

@@ -15,7 +15,7 @@ import sympy as sp
 
 from .functions import relu, sigmoid
 
-LOW, HIGH = 30, 60  # working precisions, in decimal digits
+LOW, HIGH, TOP = 30, 60, 240  # working precisions, in decimal digits
 SHRINK = mpmath.mpf(10) ** -20  # a residual that shrinks by this much from LOW to HIGH digits is rounding noise
 AGREEING = 12  # points that must agree before the sides are taken as equal
 ORTHANT_VARIABLES = 6  # up to this many variables every sign orthant is visited
@@ -72,27 +72,43 @@ def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | No
         if not same:
             return Evidence(ok=False, witness=_witness(left, right, difference, point))
         agreed += 1
-        if agreed >= _needed(len(variables)) or not variables:
+        if agreed >= needed(len(variables)) or not variables:
             return Evidence(ok=True, agreed=agreed)
         if count >= MAX_POINTS:
             break
     return Evidence(ok=None, agreed=agreed)
 
 
-def _needed(count: int) -> int:
-    return max(AGREEING, 2**count if count <= ORTHANT_VARIABLES else 2 * AGREEING)
+def needed(count: int) -> int:
+    """Agreeing points needed for `count` variables: one per sign orthant up to six, else AGREEING."""
+    return max(AGREEING, 2**count if count <= ORTHANT_VARIABLES else AGREEING)
 
 
 def agrees(difference: sp.Expr, point: dict) -> bool:
-    """Whether the residual at `point` is rounding noise: it shrinks with precision, or is tiny beside its terms."""
-    low = abs(evaluate(difference, point, LOW))
-    with mpmath.workdps(HIGH):
-        evaluator = _Evaluator(point, HIGH)
-        high = abs(evaluator.value(difference))
-        if high == 0:
-            return True
-        scale = max(abs(value) for value in evaluator.memo.values())  # the largest quantity met on the way
-        return high <= SHRINK * low or high <= scale * mpmath.mpf(10) ** (10 - HIGH)
+    """Whether the residual of `difference` at `point` is rounding noise (see is_noise)."""
+    def residual(digits):
+        with mpmath.workdps(digits):
+            evaluator = _Evaluator(point, digits)
+            value = evaluator.value(difference)
+            return value, max(abs(v) for v in evaluator.memo.values())
+
+    return is_noise(residual)
+
+
+def is_noise(residual) -> bool:
+    """`residual(digits)` gives (left − right, the largest quantity met computing it) at that working precision.
+    It is rounding noise when it is 0 or shrinks by SHRINK from one precision to the next (LOW, HIGH, then
+    doubling while the two disagree without shrinking), and a real difference when it stays put."""
+    low, _ = residual(LOW)
+    digits = HIGH
+    while True:
+        high, scale = residual(digits)
+        with mpmath.workdps(digits):
+            if high == 0 or abs(high) <= SHRINK * abs(low):
+                return True
+            if abs(high - low) <= abs(high) / 1000 or digits >= TOP:
+                return abs(high) <= scale * mpmath.mpf(10) ** (10 - digits)
+        low, digits = high, 2 * digits
 
 
 def sample_points(variables: list, expr: sp.Expr, seed: int = SEED):
@@ -192,7 +208,7 @@ class _Evaluator:
             return mpmath.mpf(1 if a == b else 0)
         handler = FUNCTIONS.get(type(expr))
         if handler is not None:
-            return _real(handler(*[self.value(arg) for arg in expr.args]))
+            return real(handler(*[self.value(arg) for arg in expr.args]))
         return self._fallback(expr)
 
     def truth(self, condition) -> bool:
@@ -232,7 +248,8 @@ def _mpf_of(number: sp.Expr, digits: int):
     return mpmath.mpf(sp.Float(number, digits + 5)._mpf_)
 
 
-def _real(value):
+def real(value):
+    """A real mpmath number, or Undefined for a complex or infinite one."""
     if isinstance(value, mpmath.mpc):
         if value.imag != 0:
             raise Undefined("not a real number")
