@@ -56,27 +56,66 @@ class Evidence:
         return describe(self.witness)
 
 
-def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | None = None) -> Evidence:
-    """Whether left = right at seeded random points (see the module docstring); `fixed` values are kept."""
+def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | None = None,
+            conditions: tuple = ()) -> Evidence:
+    """Whether left = right at seeded random points where the `conditions` hold (see the module docstring);
+    `fixed` values are kept. A point where one side is defined and the other is not is a difference."""
     fixed = dict(fixed or {})
     left, right = sp.sympify(left), sp.sympify(right)
     difference = left - right
     variables = sorted((variables_of(left) | variables_of(right)) - set(fixed), key=sp.default_sort_key)
-    agreed = 0
+    agreed, switches = 0, _switches(difference)
     for count, point in enumerate(sample_points(variables, difference, seed)):
         point = {**fixed, **point}
+        if not all(_holds(condition, point) for condition in conditions):
+            continue
         try:
             same = agrees(difference, point)
-        except (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError):
-            continue
+        except FAILURES:
+            if _defined(left, point) == _defined(right, point):
+                continue
+            return Evidence(ok=False, witness=_one_sided(left, right, point))  # they differ in domain
         if not same:
             return Evidence(ok=False, witness=_witness(left, right, difference, point))
         agreed += 1
-        if agreed >= needed(len(variables)) or not variables:
+        if agreed >= needed(len(variables)) + 3 * len(switches) or not variables:
             return Evidence(ok=True, agreed=agreed)
         if count >= MAX_POINTS:
             break
     return Evidence(ok=None, agreed=agreed)
+
+
+FAILURES = (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError)
+
+
+def _defined(expr: sp.Expr, point: dict) -> bool:
+    try:
+        evaluate(expr, point, LOW)
+        return True
+    except FAILURES:
+        return False
+
+
+def _holds(condition, point: dict) -> bool:
+    """Whether a recorded condition (x > 0, z ≠ 0) holds at the point; conditions on other things count as held."""
+    if not isinstance(condition, sp.Basic) or not condition.free_symbols <= set(point):
+        return True
+    try:
+        return _Evaluator(point, LOW).truth(condition)
+    except FAILURES:
+        return True
+
+
+def _one_sided(left: sp.Expr, right: sp.Expr, point: dict) -> Witness:
+    """A point where exactly one side has a real value; the other is shown as nan."""
+    values = []
+    for side in (left, right):
+        try:
+            values.append(sp.Float(evaluate(side, point, HIGH), 30))
+        except FAILURES:
+            values.append(sp.nan)
+    ordered = tuple(sorted(point.items(), key=lambda kv: sp.default_sort_key(kv[0])))
+    return Witness(point=ordered, left=values[0], right=values[1])
 
 
 def needed(count: int) -> int:
@@ -122,7 +161,7 @@ def sample_points(variables: list, expr: sp.Expr, seed: int = SEED):
         signs = orthants[n % len(orthants)] if orthants else rng.getrandbits(max(len(variables), 1))
         point = {v: _value(v, rng, (signs >> m) & 1) for m, v in enumerate(variables)}
         if switches and n % 3 == 2:
-            point = _near_switch(point, rng.choice(switches), rng) or point
+            point = _near_switch(point, switches, rng, n // 3) or point
         yield point
 
 
@@ -148,22 +187,31 @@ def _switches(expr: sp.Expr) -> list:
     return [s for s in found if s.free_symbols]
 
 
-def _near_switch(point: dict, switch: sp.Expr, rng: random.Random) -> dict | None:
-    """`point` moved along one variable to just beside the zero of a linear switch argument."""
-    for variable in sorted(set(point) & variables_of(switch), key=sp.default_sort_key):
+def _near_switch(point: dict, switches: list, rng: random.Random, turn: int) -> dict | None:
+    """`point` moved along one variable into one of the intervals that the zeros of the linear switch
+    arguments cut its line into (between two zeros, or beyond the outermost ones)."""
+    candidates = sorted(set(point) & set().union(*[variables_of(s) for s in switches]), key=sp.default_sort_key)
+    if not candidates:
+        return None
+    variable = rng.choice(candidates)
+    others = {v: value for v, value in point.items() if v != variable}
+    roots = set()
+    for switch in switches:
         slope = sp.diff(switch, variable)
-        if slope.free_symbols & {variable} or slope == 0:
+        if slope == 0 or slope.free_symbols & {variable}:
             continue
         try:
-            others = {v: value for v, value in point.items() if v != variable}
             root = -(switch.xreplace({variable: sp.S.Zero}).xreplace(others)) / slope.xreplace(others)
-            if not root.is_Rational:
-                root = sp.Rational(str(sp.N(root, 20)))
+            roots.add(root if root.is_Rational else sp.Rational(str(sp.N(root, 20))))
         except (TypeError, ValueError, ZeroDivisionError):
             continue
-        offset = sp.Rational(rng.randint(1, 9), 10) * (1 + abs(root)) * sp.Rational(1, 10) ** rng.randint(0, 2)
-        return {**point, variable: root + offset * rng.choice((-1, 1))}
-    return None
+    if not roots:
+        return None
+    roots = sorted(roots)
+    spread = [sp.Rational(rng.randint(1, 9), 10) * (1 + abs(r)) for r in (roots[0], roots[-1])]
+    inside = [(a + b) / 2 for a, b in zip(roots, roots[1:])]
+    choices = [roots[0] - spread[0], *inside, roots[-1] + spread[1]]
+    return {**point, variable: choices[turn % len(choices)]}
 
 
 def variables_of(expr: sp.Expr) -> set:
@@ -343,7 +391,7 @@ def _witness(left: sp.Expr, right: sp.Expr, difference: sp.Expr, point: dict) ->
                 if not agrees(difference, plainer):
                     point = plainer
                     break
-            except (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError):
+            except FAILURES:
                 continue
     try:
         values = [sp.Float(evaluate(side, point, HIGH), 30) for side in (left, right)]
@@ -363,7 +411,7 @@ def describe(witness: Witness) -> str:
     """`at x = 0.5: left side 1.5, right side -1.5`, with the difference when the values print alike."""
     left, right = shown(witness.left), shown(witness.right)
     text = f"left side {left}, right side {right}"
-    if left == right:
+    if left == right and "undefined" not in left:
         text += f" (they differ by {shown(witness.left - witness.right)})"
     return f"at {where(witness.point)}: {text}" if witness.point else text
 
@@ -388,4 +436,5 @@ def number(value: sp.Expr) -> str:
 
 
 def shown(value) -> str:
-    return f"{float(value):.8g}"
+    """A value to 8 significant digits; "undefined" where it has no real value."""
+    return "undefined" if value == sp.nan or value is sp.nan else f"{float(value):.8g}"

@@ -268,7 +268,9 @@ def resolve_names(expr: sp.Expr, known: Iterable) -> sp.Expr:
             continue
         base, _, suffix = s.name.rpartition("_")
         if base in vectors and suffix:
-            replace[s] = vectors[base][sp.Integer(suffix) if suffix.isdigit() else _known_index(suffix, by_name)]
+            bound_here = {str(b): b for b in bound}
+            component = sp.Integer(suffix) if suffix.isdigit() else bound_here.get(suffix) or _known_index(suffix, by_name)
+            replace[s] = vectors[base][component]
         elif s.name in vectors:
             raise InputError(f"{s.name!r} is a vector here: write {s.name}[i] or {s.name}_i.")
         else:

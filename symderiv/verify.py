@@ -55,11 +55,11 @@ def _decide(a, b, definitions, conditions) -> Check:
     left, right = oracle(a, definitions), oracle(b, definitions)
     if _is_indexed(left) or _is_indexed(right):
         return _decide_by_instances(left, right, conditions)
-    return decide_expressions(left, right)
+    return decide_expressions(left, right, conditions)
 
 
-def decide_expressions(left: sp.Expr, right: sp.Expr) -> Check:
-    """a = b for expressions without symbolic indices."""
+def decide_expressions(left: sp.Expr, right: sp.Expr, conditions: tuple = ()) -> Check:
+    """a = b for expressions without symbolic indices, where the recorded `conditions` hold."""
     difference = left - right
     verdict = exact_zero(difference)
     if verdict is True:
@@ -70,9 +70,16 @@ def decide_expressions(left: sp.Expr, right: sp.Expr) -> Check:
         return Check(ok=False, method="exact", detail=detail, witness=refuted.witness)
     if _equal_exponentials(left, right):
         return Check(ok=True, method="exact", detail="equal exponentials; every logarithm has a positive argument")
-    if sp.count_ops(difference) <= SIMPLIFY_MAX_OPS and sp.simplify(difference) == 0:
+    if sp.count_ops(difference) <= SIMPLIFY_MAX_OPS and sp.simplify(difference) == 0 and _same_domain(left, right):
         return Check(ok=True, method="simplify")
-    return numeric(left, right)
+    return numeric(left, right, conditions=conditions)
+
+
+def _same_domain(left: sp.Expr, right: sp.Expr) -> bool:
+    """simplify assumes what it needs; sides whose logarithms, roots or |·| differ may differ in domain."""
+    kinds = (sp.log, sp.Abs, sp.sign, sp.Heaviside, sp.Piecewise)
+    partial = lambda e: {n for n in e.atoms(sp.Pow, *kinds) if not isinstance(n, sp.Pow) or not n.exp.is_Integer}
+    return partial(left) == partial(right)
 
 
 def _equal_exponentials(left: sp.Expr, right: sp.Expr) -> bool:
@@ -105,9 +112,9 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
     return expand_special(unfold(expr, definitions))
 
 
-def numeric(left: sp.Expr, right: sp.Expr, seed: int = sampling.SEED) -> Check:
+def numeric(left: sp.Expr, right: sp.Expr, seed: int = sampling.SEED, conditions: tuple = ()) -> Check:
     """The numeric oracle's verdict (evidence, shown as ✓ numeric): see sampling.compare."""
-    evidence = sampling.compare(left, right, seed=seed)
+    evidence = sampling.compare(left, right, seed=seed, conditions=conditions)
     return Check(ok=evidence.ok, method="numeric", detail=evidence.detail, witness=evidence.witness)
 
 
