@@ -203,11 +203,8 @@ def shape_of(expr: sp.Expr) -> Shape:
     for s in indices:
         if s not in labelled or _used_as_number(expr, s):
             labels_only = False
-    for node in expr.atoms(sp.Piecewise):
-        for _, condition in node.args:
-            for rel in condition.atoms(sp.core.relational.Relational):
-                for side in (rel.lhs, rel.rhs):
-                    positions.append(affine(side, dummies))
+    for rel in _index_relations(expr):
+        positions += [affine(side, dummies) for side in (rel.lhs, rel.rhs)]
     constants = [o for b, o in positions if b == 0]
     from_top = [o for b, o in positions if b == N]
     reach = max([abs(o) for b, o in positions if b != 0 and b != N] + [0])
@@ -226,7 +223,14 @@ def _constant_positions(expr: sp.Expr) -> bool:
     """Whether a component, delta or condition names a fixed position (x[1], N, δ_{k1}): sum bounds aside."""
     fixed = [i for node in expr.atoms(sp.Indexed) for i in node.indices] + [
         a for node in expr.atoms(sp.KroneckerDelta) for a in node.args]
-    return any(not (i.free_symbols - {N}) for i in fixed) or bool(expr.atoms(sp.Piecewise))
+    return any(not (i.free_symbols - {N}) for i in fixed) or bool(_index_relations(expr))
+
+
+def _index_relations(expr: sp.Expr) -> list:
+    """The relations between indices in the conditions of case splits (k ≥ 2), not those between values."""
+    return [rel for node in expr.atoms(sp.Piecewise) for _, condition in node.args
+            for rel in condition.atoms(sp.core.relational.Relational)
+            if all(isinstance(s, sp.Symbol) and s.is_integer for s in rel.free_symbols)]
 
 
 def _used_as_number(expr: sp.Expr, index: sp.Symbol) -> bool:

@@ -217,7 +217,9 @@ def _near_switch(point: dict, switches: list, rng: random.Random, turn: int) -> 
 def variables_of(expr: sp.Expr) -> set:
     """The free symbols and components x[1] of `expr`, without the labels of its vectors or bound indices."""
     labels = {node.base.label for node in expr.atoms(sp.Indexed)}
-    return {s for s in expr.free_symbols if isinstance(s, (sp.Symbol, sp.Indexed)) and s not in labels}
+    bound = {limit[0] for node in expr.atoms(sp.Sum) for limit in node.limits}
+    return {s for s in expr.free_symbols if isinstance(s, (sp.Symbol, sp.Indexed)) and s not in labels
+            and not (isinstance(s, sp.Indexed) and s.free_symbols & bound)}
 
 
 # --- evaluation at a fixed working precision ---------------------------------------------------------------
