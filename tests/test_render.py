@@ -185,7 +185,7 @@ def test_failed_check_is_in_the_json(softmax):
     public = json.loads(render.render(render.solution_data(solution), "json"))
     assert public["verified"] is False
     last = public["parts"][0]["derivation"]["steps"][-1]
-    assert last["check"] == {"ok": False, "method": "index", "detail": "at N = 2: no"}
+    assert last["check"] == {"ok": False, "method": bad_step.check.method, "detail": "at N = 2: no"}
 
 
 # ---------------------------------------------------------------- escaping
