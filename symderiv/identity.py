@@ -5,12 +5,13 @@ import sympy as sp
 from sympy.polys.fields import sfield
 
 MAX_EXPANDED_POWER = 64
+MAX_TERMS = 4000  # an identity whose expansion would have more terms is left to the numeric oracle
 
 
 def exact_zero(expr: sp.Expr) -> bool | None:
     """True/False when `expr` is a rational function of independent generators; None when undecided."""
-    if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > MAX_EXPANDED_POWER for p in expr.atoms(sp.Pow)):
-        return None  # (x + y + 1)**1000 would expand into half a million terms: leave it to sampling
+    if expansion_size(expr) > MAX_TERMS:
+        return None  # (a + b + … + h)**20 would expand into 888,030 terms: leave it to sampling
     expr = as_rational(expr)
     try:
         field, value = sfield(expr)
@@ -22,6 +23,47 @@ def exact_zero(expr: sp.Expr) -> bool | None:
     if zero:
         return True
     return False if independent else None
+
+
+def expansion_size(expr: sp.Expr, limit: int = 10 * MAX_TERMS) -> int:
+    """An upper estimate of the number of terms of `expr` expanded over a common denominator (capped at `limit`)."""
+    memo: dict = {}
+
+    def size(node) -> int:
+        if node in memo:
+            return memo[node]
+        if node.is_Add:
+            numerators = [size(a) for a in node.args]
+            denominators = [size(a.as_numer_denom()[1]) if a.is_Mul or a.is_Pow else 1 for a in node.args]
+            value = sum(numerators) * _product(denominators, limit)
+        elif node.is_Mul:
+            value = _product([size(a) for a in node.args], limit)
+        elif node.is_Pow and node.exp.is_Integer:
+            base, n = size(node.base), abs(int(node.exp))
+            value = _binomial(base + n - 1, n, limit) if base > 1 else 1
+        else:
+            value = 1  # a generator: a symbol, a function, an irrational power
+        memo[node] = min(value, limit)
+        return memo[node]
+
+    return size(expr)
+
+
+def _product(values, limit: int) -> int:
+    result = 1
+    for value in values:
+        result = min(result * value, limit)
+    return result
+
+
+def _binomial(n: int, k: int, limit: int) -> int:
+    """C(n, k), or `limit` once it is exceeded (without computing huge factorials)."""
+    result = 1
+    for m in range(1, min(k, n - k) + 1):
+        result = result * (n - min(k, n - k) + m) // m
+        if result > limit:
+            return limit
+    return result
 
 
 def as_rational(expr: sp.Expr) -> sp.Expr:

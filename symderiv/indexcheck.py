@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .identity import exact_zero
+from .identity import MAX_TERMS, exact_zero, expansion_size
 from .sampling import Witness, describe
 from .steps import Check
 from .symbols import N
@@ -358,7 +358,8 @@ def expand_case(expr: sp.Expr, case: Case) -> sp.Expr:
 def _split(node: sp.Sum, case: Case) -> sp.Expr:
     (j, low, high), = node.limits
     total = []
-    for term in sp.Add.make_args(sp.expand(node.function)):
+    summand = node.function
+    for term in sp.Add.make_args(sp.expand(summand) if expansion_size(summand) <= MAX_TERMS else summand):
         if _polynomial_in(term, j):
             total.append(_closed_form(term, j, low, high))
             continue

@@ -26,7 +26,11 @@ SEED = 20240517
 
 
 class Undefined(ValueError):
-    """The expression has no real value at this point (or it is out of the sampled range)."""
+    """The expression has no real value at this point (a logarithm of a negative number, a division by 0)."""
+
+
+class OutOfRange(Undefined):
+    """The expression's value at this point is too large to compute (e^(10⁶)): the point is skipped."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,11 @@ def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | No
         try:
             same = agrees(difference, point)
         except FAILURES:
-            if _defined(left, point) == _defined(right, point):
+            defined = _defined(left, point), _defined(right, point)
+            if None in defined or defined[0] == defined[1]:
                 continue
-            return Evidence(ok=False, witness=_one_sided(left, right, point))  # they differ in domain
+            plain = _plainer(point, lambda p: None not in (d := (_defined(left, p), _defined(right, p))) and d[0] != d[1])
+            return Evidence(ok=False, witness=_one_sided(left, right, plain))  # they differ in domain
         if not same:
             return Evidence(ok=False, witness=_witness(left, right, difference, point))
         agreed += 1
@@ -88,12 +94,21 @@ def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | No
 FAILURES = (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError)
 
 
-def _defined(expr: sp.Expr, point: dict) -> bool:
-    try:
-        evaluate(expr, point, LOW)
-        return True
-    except FAILURES:
-        return False
+def _defined(expr: sp.Expr, point: dict) -> bool | None:
+    """Whether `expr` has a real value at `point`: False only for a domain error that persists at TOP digits
+    (a logarithm of a negative number); None when out of range or divided by a zero that rounding made."""
+    for digits in (LOW, TOP):
+        try:
+            evaluate(expr, point, digits)
+            return True
+        except (OutOfRange, ZeroDivisionError):
+            return None
+        except Undefined as error:
+            if "division by zero" in str(error):
+                return None
+        except FAILURES:
+            return None
+    return False
 
 
 def _holds(condition, point: dict) -> bool:
@@ -305,13 +320,13 @@ def real(value):
             raise Undefined("not a real number")
         value = value.real
     if not mpmath.isfinite(value):
-        raise Undefined("not a finite number")
+        raise OutOfRange("not a finite number")
     return value
 
 
 def _exp(u):
     if abs(u) > EXP_LIMIT:
-        raise Undefined("e^u out of the sampled range")
+        raise OutOfRange("e^u out of the sampled range")
     return mpmath.exp(u)
 
 
@@ -321,7 +336,7 @@ def _power(base, exponent):
     if base < 0 and exponent != mpmath.floor(exponent):
         raise Undefined("a negative base to a fractional power")
     if base != 0 and abs(exponent * mpmath.log(abs(base))) > EXP_LIMIT:
-        raise Undefined("a power out of the sampled range")
+        raise OutOfRange("a power out of the sampled range")
     return mpmath.power(base, exponent)
 
 
@@ -364,7 +379,7 @@ FUNCTIONS = {
 
 def _guard(x):
     if abs(x) > EXP_LIMIT:
-        raise Undefined("out of the sampled range")
+        raise OutOfRange("out of the sampled range")
     return x
 
 
@@ -378,8 +393,24 @@ SIMPLE = tuple(sp.Rational(v) for v in ("1/2", "2", "3/2", "3", "1/4", "5/2", "3
 
 
 def _witness(left: sp.Expr, right: sp.Expr, difference: sp.Expr, point: dict) -> Witness:
-    """The differing point made plain: each coordinate replaced by a simple number (½, 2, …, then rounded)
-    where the sides still differ there."""
+    """The differing point made plain, with both values there."""
+    def differs(candidate):
+        try:
+            return not agrees(difference, candidate)
+        except FAILURES:
+            return False
+
+    point = _plainer(point, differs)
+    try:
+        values = [sp.Float(evaluate(side, point, HIGH), 30) for side in (left, right)]
+    except FAILURES:
+        values = [sp.Float(evaluate(difference, point, HIGH), 30), sp.Integer(0)]  # shown as left − right and 0
+    return Witness(point=tuple(sorted(point.items(), key=lambda kv: sp.default_sort_key(kv[0]))), left=values[0],
+                   right=values[1])
+
+
+def _plainer(point: dict, differs) -> dict:
+    """Each coordinate replaced by a simple number (½, 2, …, then itself rounded) where `differs` still holds."""
     for m, variable in enumerate(sorted(point, key=sp.default_sort_key)):
         if getattr(variable, "is_integer", False):
             continue
@@ -388,19 +419,10 @@ def _witness(left: sp.Expr, right: sp.Expr, difference: sp.Expr, point: dict) ->
         for value in candidates:
             if value < 0 and getattr(variable, "is_positive", False):
                 continue
-            plainer = {**point, variable: value}
-            try:
-                if not agrees(difference, plainer):
-                    point = plainer
-                    break
-            except FAILURES:
-                continue
-    try:
-        values = [sp.Float(evaluate(side, point, HIGH), 30) for side in (left, right)]
-    except (Undefined, ZeroDivisionError, OverflowError, ValueError, TypeError):
-        values = [sp.Float(evaluate(difference, point, HIGH), 30), sp.Integer(0)]  # shown as left − right and 0
-    return Witness(point=tuple(sorted(point.items(), key=lambda kv: sp.default_sort_key(kv[0]))), left=values[0],
-                   right=values[1])
+            if differs({**point, variable: value}):
+                point = {**point, variable: value}
+                break
+    return point
 
 
 def _rounded(value: sp.Expr, digits: int) -> sp.Expr:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 import sympy as sp
 
 from .functions import expand_special
+from .identity import MAX_TERMS, expansion_size
 from .parse import parse_expr
 from .steps import Check
 from .usercheck import compare, counterexample
@@ -80,6 +81,8 @@ def explain_comparison(left: sp.Basic, right: sp.Basic) -> list[str]:
 def simplified_difference(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     """a − b, simplified when small enough for simplify to be quick (and not one it crashes on)."""
     difference = expand_special(a - b)
+    if expansion_size(difference) > MAX_TERMS:
+        return difference  # simplify and cancel would expand it term by term
     try:
         if sp.count_ops(difference) <= SIMPLIFY_MAX_OPS and not difference.has(sp.Sum, sp.KroneckerDelta):
             return sp.simplify(difference)

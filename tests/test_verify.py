@@ -220,7 +220,12 @@ def test_numeric_directly():
 
 
 def test_numeric_undecided_where_nothing_is_defined():
-    assert verify.numeric(sp.sqrt(-1 - y**2) * sp.zoo, sp.S.One).ok is None
+    assert verify.numeric(sp.log(-1 - y**2), sp.log(-2 - y**2)).ok is None
+
+
+def test_a_side_undefined_where_the_other_is_defined_differs():
+    check = verify.numeric(sp.sqrt(-1 - y**2), sp.S.One)
+    assert check.ok is False and "left side undefined" in check.detail
 
 
 # ---------------------------------------------------------------- index identities
