@@ -223,7 +223,8 @@ def _constant_positions(expr: sp.Expr) -> bool:
     """Whether a component, delta or condition names a fixed position (x[1], N, δ_{k1}): sum bounds aside."""
     fixed = [i for node in expr.atoms(sp.Indexed) for i in node.indices] + [
         a for node in expr.atoms(sp.KroneckerDelta) for a in node.args]
-    return any(not (i.free_symbols - {N}) for i in fixed) or bool(_index_relations(expr))
+    ordering = [rel for rel in _index_relations(expr) if not _index_equality(rel)]
+    return any(not (i.free_symbols - {N}) for i in fixed) or bool(ordering)
 
 
 def _index_relations(expr: sp.Expr) -> list:
@@ -236,6 +237,7 @@ def _index_relations(expr: sp.Expr) -> list:
 def _used_as_number(expr: sp.Expr, index: sp.Symbol) -> bool:
     """Whether `index` occurs outside the subscripts of components and deltas (as in k·x_k)."""
     masked = expr.replace(lambda n: isinstance(n, (sp.Indexed, sp.KroneckerDelta)), lambda n: sp.S.One)
+    masked = masked.replace(_index_equality, lambda n: sp.true)
     masked = masked.replace(lambda n: isinstance(n, sp.Sum), lambda n: sp.Sum(n.function, (n.limits[0][0], 1, 2)))
     return index in masked.free_symbols
 
@@ -351,8 +353,17 @@ def expand_case(expr: sp.Expr, case: Case) -> sp.Expr:
     """The expression in one case: indices placed, each sum split into its special terms and rests."""
     placed = expr.xreplace(case.binding)
     split = placed.replace(lambda n: isinstance(n, sp.Sum), lambda n: _split(n, case))
-    return split.replace(lambda n: isinstance(n, sp.KroneckerDelta) and set(n.args) <= set(case.distinct),
-                         lambda n: sp.S.One if n.args[0] == n.args[1] else sp.S.Zero)
+    distinct = set(case.distinct)
+    split = split.replace(lambda n: isinstance(n, sp.KroneckerDelta) and set(n.args) <= distinct,
+                          lambda n: sp.S.One if n.args[0] == n.args[1] else sp.S.Zero)
+    return split.replace(lambda n: _index_equality(n) and set(n.args) <= distinct,
+                         lambda n: sp.true if (n.args[0] == n.args[1]) == isinstance(n, sp.Eq) else sp.false)
+
+
+def _index_equality(node) -> bool:
+    """i = k or i ≠ k between two free indices: what a symmetric case decides by its equality pattern."""
+    return (isinstance(node, (sp.Eq, sp.Ne)) and node.lhs.is_Symbol and node.rhs.is_Symbol
+            and node.lhs.is_integer and node.rhs.is_integer and N not in node.free_symbols)
 
 
 def _split(node: sp.Sum, case: Case) -> sp.Expr:
@@ -381,20 +392,28 @@ def _polynomial_in(term: sp.Expr, j: sp.Symbol) -> bool:
 
 
 def _closed_form(term: sp.Expr, j: sp.Symbol, low: sp.Expr, high: sp.Expr) -> sp.Expr:
-    if not _sign_known(high - low + 1):
-        raise Unsupported("a sum whose length has no known sign")
-    return sp.summation(term, (j, low, high)) if (high - low + 1).is_nonnegative else sp.S.Zero
+    return sp.summation(term, (j, low, high)) if _nonnegative(high - low + 1) else sp.S.Zero
 
 
 def _between(low: sp.Expr, point: sp.Expr, high: sp.Expr) -> bool:
-    for difference in (point - low, high - point):
-        if not _sign_known(difference):
+    return _nonnegative(point - low) and _nonnegative(high - point)
+
+
+def _nonnegative(expr: sp.Expr) -> bool:
+    """The sign of a whole number plus nonnegative gaps with whole coefficients; Unsupported when it has none."""
+    terms = sp.Add.make_args(sp.expand(expr))
+    constant = sum((t for t in terms if t.is_Integer), sp.S.Zero)
+    slopes = [t.as_coeff_Mul() for t in terms if not t.is_Integer]
+    if not all(g.is_Symbol and g.is_nonnegative and c.is_Integer for c, g in slopes):
+        sign = expr.is_nonnegative  # positions that are not gap expressions: ask sympy
+        if sign is None:
             raise Unsupported("a sum bound that cannot be placed among the special positions")
-    return bool((point - low).is_nonnegative and (high - point).is_nonnegative)
-
-
-def _sign_known(expr: sp.Expr) -> bool:
-    return expr.is_nonnegative is not None
+        return bool(sign)
+    if constant >= 0 and all(c >= 0 for c, _ in slopes):
+        return True
+    if constant < 0 and all(c <= 0 for c, _ in slopes):
+        return False
+    raise Unsupported("a sum bound that cannot be placed among the special positions")
 
 
 def _rest(term: sp.Expr, j: sp.Symbol, case: Case, stretch: int) -> sp.Expr:
