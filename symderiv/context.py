@@ -95,16 +95,34 @@ def _bound_symbols(expr: sp.Expr) -> set:
 
 
 def _depends(expr: sp.Expr, ctx: Context) -> bool:
-    """Memoised per context; a quantity met again while its own answer is pending is a cycle."""
-    key = ("depends", expr)
-    if key in ctx.memo:
-        if ctx.memo[key] is None:
-            raise RecursionError("named quantities refer to each other in a cycle")
-        return ctx.memo[key]
-    ctx.memo[key] = None
+    """Memoised per context, walked without recursion; a quantity met again while its answer is pending is a cycle."""
+    memo, children, stack, opened = ctx.memo, {}, [expr], []
     try:
-        ctx.memo[key] = ctx.occurs(expr) or any(_depends(value, ctx) for value in ctx.named(expr).values())
+        while stack:
+            node = stack[-1]
+            key = ("depends", node)
+            if memo.get(key) is not None:
+                stack.pop()
+                continue
+            if key not in memo:
+                if ctx.occurs(node):
+                    memo[key] = True
+                    stack.pop()
+                    continue
+                memo[key] = None
+                opened.append(key)
+                children[node] = list(ctx.named(node).values())
+            states = [memo.get(("depends", child), "new") for child in children[node]]
+            if None in states and True not in states:
+                raise RecursionError("named quantities refer to each other in a cycle")
+            if True in states or "new" not in states:
+                memo[key] = True in states
+                stack.pop()
+            else:
+                stack.append(children[node][states.index("new")])
     except RecursionError:
-        del ctx.memo[key]
+        for key in opened:
+            if memo.get(key, False) is None:
+                del memo[key]
         raise
-    return ctx.memo[key]
+    return memo[("depends", expr)]

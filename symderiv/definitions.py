@@ -6,6 +6,13 @@ from functools import cached_property, lru_cache
 
 import sympy as sp
 
+from .errors import InputError
+from .parse import build_problem, node_problem
+
+MAX_DEFINITIONS = 200  # named quantities in one question
+MAX_COMBINED_DEPTH = 128  # levels of an expression once every name in it is replaced by its definition
+MAX_COMBINED_PARTS = 20000  # parts of that expression, each name counted once for every place it occurs
+
 
 @dataclass(frozen=True, kw_only=True)
 class Definition:
@@ -81,6 +88,54 @@ def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset =
     raise RecursionError("definitions refer to each other in a cycle")
 
 
+def check_combined(roots: dict, definitions: tuple[Definition, ...]) -> None:
+    """Each expression of `roots` (mapped to how messages name it), with every parameterless name replaced by its
+    definition, keeps the parser's caps on numbers and exponents, at most MAX_COMBINED_DEPTH levels and
+    MAX_COMBINED_PARTS parts; else InputError.
+
+    Substitution runs bottom-up without recursion and checks each node before building it, so 2**y with
+    y := 10**99 is refused, never computed."""
+    table = {d.name: d.expr for d in definitions if not d.params}
+    built, size = {}, {}
+    for root, what in roots.items():
+        stack = [root]
+        while stack:
+            node = stack[-1]
+            if node in built:
+                stack.pop()
+                continue
+            parts = (table[node],) if node in table else node.args
+            waiting = [part for part in parts if part not in built]
+            if waiting:
+                if node in size:
+                    raise InputError("the definitions refer to each other in a cycle.")
+                size[node] = None
+                stack.extend(waiting)
+                continue
+            stack.pop()
+            named = node in table
+            size[node] = levels, count = (max((size[p][0] for p in parts), default=0) + (not named),
+                                          sum(size[p][1] for p in parts) + (not named))
+            built[node] = (f"is nested too deeply (more than {MAX_COMBINED_DEPTH} levels)" if levels > MAX_COMBINED_DEPTH
+                           else f"is too large (more than {MAX_COMBINED_PARTS} parts)" if count > MAX_COMBINED_PARTS
+                           else _rebuilt(node, [built[p] for p in parts], named))
+            if isinstance(built[node], str):
+                raise InputError(f"with its definitions substituted, {what} {built[node]}.")
+
+
+def _rebuilt(node: sp.Expr, parts: list, named: bool):
+    """The node over its substituted parts (a name is its definition's value), or what building it would break."""
+    if named:
+        return parts[0]
+    if all(new is old for new, old in zip(parts, node.args)):
+        return node
+    problem = build_problem(node.func, tuple(parts))
+    if problem:
+        return problem
+    value = node.func(*parts)
+    return node_problem(value) or value
+
+
 def lookup(expr: sp.Expr, definitions: tuple[Definition, ...]) -> Definition | None:
     """The definition whose name `expr` is an instance of (a table look-up for names without parameters)."""
     definitions = tuple(definitions)
@@ -114,18 +169,33 @@ def _plain_closure(definitions: tuple[Definition, ...], keep: frozenset) -> dict
     """Each parameterless name (not kept), mapped to its value with the parameterless names inside unfolded too."""
     values = {name: value for name, value in _split(definitions)[0].items() if name not in keep}
     resolved: dict = {}
-
-    def resolve(name, pending):
-        if name not in resolved:
-            if name in pending:
-                raise RecursionError("definitions refer to each other in a cycle")
-            inner = {n: resolve(n, pending | {name}) for n in _plain_names_in(values[name], values)}
-            resolved[name] = values[name].xreplace(inner) if inner else values[name]
-        return resolved[name]
-
-    for name in values:
-        resolve(name, frozenset())
+    for name in _bottom_up(values):
+        inner = {n: resolved[n] for n in _plain_names_in(values[name], values)}
+        resolved[name] = values[name].xreplace(inner) if inner else values[name]
     return resolved
+
+
+def _bottom_up(values: dict) -> list:
+    """The names of `values`, each after the names its value uses (iterative, so any depth of chain is fine)."""
+    order, opened, done = [], set(), set()
+    for root in values:
+        stack = [root]
+        while stack:
+            name = stack[-1]
+            if name in done:
+                stack.pop()
+                continue
+            waiting = [n for n in _plain_names_in(values[name], values) if n not in done]
+            if not waiting:
+                order.append(name)
+                done.add(name)
+                stack.pop()
+            elif name in opened or any(n in opened for n in waiting):
+                raise RecursionError("definitions refer to each other in a cycle")
+            else:
+                opened.add(name)
+                stack.extend(waiting)
+    return order
 
 
 def _plain_names_in(expr: sp.Expr, table: dict) -> list:

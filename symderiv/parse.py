@@ -75,6 +75,38 @@ def parse_equation(text: str) -> tuple[str, sp.Expr]:
     return name, expr
 
 
+def build_problem(func, args: tuple) -> str | None:
+    """What building func(*args) would break, said before it is built: an exponent, or the digits of a power or product."""
+    if func is sp.Pow and args[1].is_Rational:
+        base, exponent = args
+        total = exponent * base.exp if base.is_Pow and base.exp.is_Rational else exponent
+        if max(abs(total.p), total.q) > MAX_EXPONENT:
+            return f"has exponent {_short_number(total)}, too large (at most {MAX_EXPONENT})"
+        if base.is_Rational and abs(exponent) * digits(base) > MAX_DIGITS:
+            return f"has a power with more than {MAX_DIGITS} digits"
+    if func is sp.Mul and sum(digits(a) for a in args if a.is_Rational) > MAX_DIGITS:
+        return f"has a product with more than {MAX_DIGITS} digits"
+    return None
+
+
+def node_problem(value: sp.Expr) -> str | None:
+    """What a newly built node breaks, seen in it and its direct parts: a number's digits, an exponent, a value
+    that is undefined or not real."""
+    for part in (value, *value.args):
+        if part in _UNDEFINED or part is sp.I:
+            return "is not a real number" if part is sp.I else "is undefined (division by zero?)"
+        if part.is_Rational and digits(part) > MAX_DIGITS:
+            return f"has a number with more than {MAX_DIGITS} digits"
+        if part.is_Pow and part.exp.is_Rational and max(abs(part.exp.p), part.exp.q) > MAX_EXPONENT:
+            return f"has exponent {_short_number(part.exp)}, too large (at most {MAX_EXPONENT})"
+    return None
+
+
+def _short_number(number: sp.Rational) -> str:
+    text = str(number)
+    return text if len(text) <= 12 else f"about 10^{round(digits(number))}"
+
+
 def _check_text(text: str) -> None:
     """Input is a string of printable ASCII, tabs and newlines, at most MAX_LENGTH long."""
     if not isinstance(text, str):
@@ -92,7 +124,7 @@ def _is_name(node: ast.AST, *excluded: str) -> bool:
     return isinstance(node, ast.Name) and bool(symbols.NAME_PATTERN.match(node.id)) and node.id not in excluded
 
 
-def _digits(number: sp.Rational) -> float:
+def digits(number: sp.Rational) -> float:
     """About how many decimal digits a rational number's numerator and denominator have together."""
     return (math.log10(abs(number.p)) if number.p else 0) + math.log10(number.q)
 
@@ -177,21 +209,24 @@ class _Parser:
 
     # --- before building: caps, and the role of each name ----------------------------------------
     def _survey(self, root: ast.expr) -> None:
-        """Count nodes and depth (a chain a+b-c counts once); find the names used as indices and vectors."""
-        count, stack = 0, [(root, 1)]
+        """Count expressions and their depth (a chain a+b-c counts once; operators and contexts count nothing);
+        find the names used as indices and vectors. Errors point at the nearest enclosing expression."""
+        count, stack = 0, [(root, 1, root)]
         while stack:
-            node, depth = stack.pop()
-            count += isinstance(node, ast.expr)
-            if count > MAX_NODES:
-                raise self._fail(f"expression is too large (at most {MAX_NODES} parts)", node)
-            if depth > MAX_DEPTH:
-                raise self._fail(f"expression is nested too deeply (at most {MAX_DEPTH} levels)", node)
+            node, depth, where = stack.pop()
+            if isinstance(node, ast.expr):
+                count, where = count + 1, node
+                if count > MAX_NODES:
+                    raise self._fail(f"expression is too large (at most {MAX_NODES} parts)", node)
+                if depth > MAX_DEPTH:
+                    raise self._fail(f"expression is nested too deeply (at most {MAX_DEPTH} levels)", node)
             if isinstance(node, ast.Name):
                 self.names.add(node.id)
             for child in ast.iter_child_nodes(node):
                 chain = (isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp)
                          and _FAMILY.get(type(node.op), 1) == _FAMILY.get(type(child.op), 2))
-                stack.append((child, depth + (not chain)))
+                nested = isinstance(child, ast.expr) and not chain
+                stack.append((child, depth + nested, where))
             indices, vector = self._roles(node)
             self.index_names.update(n.id for i in indices for n in ast.walk(i) if isinstance(n, ast.Name))
             if isinstance(vector, ast.Name):
@@ -225,7 +260,7 @@ class _Parser:
             problem = "not a real number" if value.has(sp.I) else "undefined (division by zero?)"
             raise self._fail(f"the expression is {problem} here", node)
         for part in (value, *value.args):
-            if part.is_Rational and _digits(part) > MAX_DIGITS:
+            if part.is_Rational and digits(part) > MAX_DIGITS:
                 raise self._fail(f"a number here has more than {MAX_DIGITS} digits", node)
             if part.is_Pow and part.exp.is_Rational and max(abs(part.exp.p), part.exp.q) > MAX_EXPONENT:
                 raise self._fail(f"exponent {part.exp} is too large (at most {MAX_EXPONENT})", node)
@@ -251,7 +286,7 @@ class _Parser:
                 raise self._fail(f"number literal is too long (at most {MAX_DIGITS} digits)", node)
             number = sp.Rational(int(whole + (fraction or "") or 0), 10 ** len(fraction or ""))
             return number * sp.Integer(10) ** int(exponent or 0)
-        if value.bit_length() > 4 * MAX_DIGITS or _digits(sp.Integer(value)) > MAX_DIGITS:
+        if value.bit_length() > 4 * MAX_DIGITS or digits(sp.Integer(value)) > MAX_DIGITS:
             raise self._fail(f"number literal has more than {MAX_DIGITS} digits", node)
         return sp.Integer(value)
 
@@ -288,7 +323,7 @@ class _Parser:
                 raise self._fail("division by zero", operand)
             terms += [sp.S.NegativeOne] * (sign < 0)
             terms.append(-value if inverse and family == "+" else 1 / value if inverse else value)
-        if family == "*" and sum(_digits(term.as_coeff_Mul()[0]) for term in terms) > MAX_DIGITS:
+        if family == "*" and sum(digits(term.as_coeff_Mul()[0]) for term in terms) > MAX_DIGITS:
             raise self._fail(f"this product has more than {MAX_DIGITS} digits", node)
         return sp.Add(*terms) if family == "+" else sp.Mul(*terms)
 
@@ -311,7 +346,7 @@ class _Parser:
         base, exponent = self.visit(node.left), self.visit(node.right)
         if exponent.is_Rational and max(abs(exponent.p), exponent.q) > MAX_EXPONENT:
             raise self._fail(f"exponent {exponent} is too large (at most {MAX_EXPONENT})", node.right)
-        if exponent.is_Rational and abs(exponent) * sum(map(_digits, base.atoms(sp.Rational))) > MAX_DIGITS:
+        if exponent.is_Rational and abs(exponent) * sum(map(digits, base.atoms(sp.Rational))) > MAX_DIGITS:
             raise self._fail(f"this power has more than {MAX_DIGITS} digits", node)
         return sp.Pow(base, exponent)
 

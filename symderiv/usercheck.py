@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .definitions import Definition, unfold
+from .definitions import MAX_DEFINITIONS, Definition, check_combined, unfold
 from .errors import InputError, SymderivError
 from .parse import parse_equation, parse_expr
 from .printing import to_latex, to_text
@@ -33,7 +33,11 @@ def read(text: str, what: str) -> sp.Expr:
 
 
 def read_definitions(texts: Iterable[str]) -> tuple[Definition, ...]:
-    """`NAME = EXPR` texts as named quantities; duplicate names and cycles are input errors."""
+    """`NAME = EXPR` texts as named quantities; too many, duplicate names, cycles and caps broken once the names
+    are substituted are input errors."""
+    texts = list(texts)
+    if len(texts) > MAX_DEFINITIONS:
+        raise InputError(f"too many definitions: {len(texts)} (at most {MAX_DEFINITIONS}).")
     definitions, seen = [], set()
     for text in texts:
         try:
@@ -44,6 +48,7 @@ def read_definitions(texts: Iterable[str]) -> tuple[Definition, ...]:
             raise InputError(f"{name!r} is defined twice.")
         seen.add(name)
         definitions.append(Definition(name=scalar(name), expr=expr))
+    check_combined({d.name: f"the definition of {d.name}" for d in definitions}, tuple(definitions))
     check_acyclic(tuple(definitions))
     return tuple(definitions)
 
@@ -91,6 +96,7 @@ def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: 
     definitions = read_definitions(defines)
     var = read_variable(wrt)
     f = unclash(read(expr, "the expression"), var.atoms(sp.Symbol))
+    check_combined({f: "the expression"}, definitions)
     warnings = ()
     if not context(var, definitions=definitions, method=method).depends(f):
         warnings = (f"{var} does not occur in the expression or its definitions, so the derivative is 0.",)

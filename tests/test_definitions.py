@@ -131,3 +131,55 @@ def test_definition_is_frozen_and_hashable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         SOFTMAX.name = sigma[k]
     assert hash(SOFTMAX) == hash(Definition(name=sigma[i], expr=sp.exp(x[i]) / S, params=(i,)))
+
+
+class TestCheckCombined:
+    """The parser's caps hold once the names are substituted, and nothing they refuse is ever built."""
+
+    y, z = sp.symbols("y z")
+
+    @pytest.mark.parametrize(
+        "values, expr, message",
+        [
+            ({"y": sp.Integer(10) ** 99}, xs * 2 ** sp.Symbol("y"), "exponent about 10\\^99"),
+            ({"y": sp.Integer(10) ** 99}, xs * sp.Symbol("y") ** 3, "power with more than 100 digits"),
+            ({"y": sp.Integer(10) ** 60, "z": sp.Integer(10) ** 60}, sp.Mul(sp.Symbol("y"), sp.Symbol("z"), xs),
+             "product with more than 100 digits"),
+            ({"y": xs**600}, sp.Symbol("y") ** 2, "exponent 1200"),
+            ({"y": sp.Integer(0)}, xs / sp.Symbol("y"), "undefined"),
+            ({"y": sp.Integer(-4)}, xs * sp.sqrt(sp.Symbol("y")), "not a real number"),
+        ],
+    )
+    def test_numbers_and_exponents(self, values, expr, message):
+        from symderiv.definitions import check_combined
+        from symderiv.errors import InputError
+
+        definitions = tuple(Definition(name=sp.Symbol(n), expr=v) for n, v in values.items())
+        with pytest.raises(InputError, match=f"with its definitions substituted, the expression .*{message}"):
+            check_combined({expr: "the expression"}, definitions)
+
+    def test_depth_and_size_of_chains(self):
+        from symderiv import definitions as D
+        from symderiv.errors import InputError
+
+        names = sp.symbols(f"y1:{D.MAX_COMBINED_DEPTH + 2}")
+        deep = tuple(Definition(name=n, expr=sp.sin(p)) for n, p in zip(names, (xs,) + names))
+        D.check_combined({names[-3]: "y"}, deep)
+        with pytest.raises(InputError, match=f"y is nested too deeply \\(more than {D.MAX_COMBINED_DEPTH} levels"):
+            D.check_combined({names[-1]: "y"}, deep)
+        doubling = tuple(Definition(name=n, expr=p + sp.sin(p)) for n, p in zip(names[:20], (xs,) + names))
+        with pytest.raises(InputError, match=f"too large \\(more than {D.MAX_COMBINED_PARTS} parts"):
+            D.check_combined({names[19]: "y"}, doubling)  # 2**20 parts, a small graph: never built as a tree
+
+    def test_a_cycle(self):
+        from symderiv.definitions import check_combined
+        from symderiv.errors import InputError
+
+        with pytest.raises(InputError, match="cycle"):
+            check_combined({u: "u"}, (Definition(name=u, expr=v + 1), Definition(name=v, expr=2 * u)))
+
+
+def test_long_chains_unfold_without_recursion():
+    names = sp.symbols("y1:3001")
+    chain = tuple(Definition(name=n, expr=p) for n, p in zip(names, (xs,) + names))
+    assert unfold(names[-1], chain) == xs

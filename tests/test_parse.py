@@ -208,6 +208,20 @@ def test_deep_nesting_is_refused(text):
         parse_expr(text)
 
 
+@pytest.mark.parametrize("wrapper", ["sin({})", "exp({})", "-({})", "1 + ({})", "x*({})", "2/({})", "sigmoid({})"])
+def test_the_depth_cap_is_exact_and_always_a_parse_error(wrapper):
+    """Expressions count as levels, operators and name contexts do not: the cap is MAX_DEPTH levels exactly."""
+    def nest(levels):
+        text = "i"
+        for _ in range(levels - 1):
+            text = wrapper.format(text)
+        return text
+
+    parse_expr(nest(parse.MAX_DEPTH))
+    with pytest.raises(ParseError, match=f"nested too deeply \\(at most {parse.MAX_DEPTH} levels\\) \\(column"):
+        parse_expr(nest(parse.MAX_DEPTH + 1))
+
+
 def test_long_flat_chains_are_not_counted_as_nesting():
     assert parse_expr(" + ".join(f"w{n}*x{n}" for n in range(200))) == sum(
         scalar(f"w{n}") * scalar(f"x{n}") for n in range(200))

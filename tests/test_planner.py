@@ -240,3 +240,11 @@ def test_jacobian_entry_ends_in_matrix_form(sym):
     element = entry.result
     assert element.parent == sp.matrices.expressions.diagonal.DiagMatrix(row) - row.T * row
     assert (element.i, element.j) == (i, k)
+
+
+def test_dependence_through_a_long_chain_of_names_needs_no_recursion():
+    names = sp.symbols("y1:3001")
+    w = sp.Symbol("w")
+    chain = tuple(Definition(name=n, expr=2 * p) for n, p in zip(names, (x,) + names))
+    assert planner.context(x, definitions=chain).depends(names[-1])
+    assert not planner.context(w, definitions=chain).depends(names[-1])
