@@ -52,6 +52,7 @@ class Graph:
     def __init__(self, bodies: dict, patterned: tuple):
         self.patterned = patterned
         self.memo: dict = {}
+        self.losses: dict = {}  # digits lost computing each memoised value (see sampling.digits_lost)
         self.bodies = {name: self.local(value) for name, value in bodies.items()}
         self.order = self._topological()
         self.below: dict = {}
@@ -160,8 +161,7 @@ class Graph:
         if "points" not in self.memo:
             leaves = set().union(*[sampling.variables_of(body) for body in self.bodies.values()]) - set(self.bodies)
             self.memo["leaves"] = sorted(leaves, key=sp.default_sort_key)
-            switches = sp.Add(*[body for body in self.bodies.values() if body.has(sp.Heaviside, sp.Piecewise)])
-            self.memo["points"] = sampling.sample_points(self.memo["leaves"], switches)
+            self.memo["points"] = sampling.sample_points(self.memo["leaves"])
             self.memo["drawn"] = []
         drawn = self.memo["drawn"]
         while len(drawn) <= n:
@@ -188,50 +188,87 @@ class Graph:
             table = {}
             for name in self.order:
                 if name != v and v in self.below[name]:
-                    table[name] = self._chain(self.bodies[name], v, n, digits, table)
+                    table[name] = self._chain(self.bodies[name], v, n, digits, table, ("d", v, name, n, digits))
             self.memo[key] = table  # complete: _chain reads the table it is filling, not the memo
         return self.memo[key]
 
-    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, table: dict) -> mpmath.mpf:
-        total = mpmath.mpf(0)
+    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, table: dict, key) -> mpmath.mpf:
+        """Σ over f's symbols s of ∂f/∂s · ∂s/∂v, its digits lost recorded under `key`."""
+        terms, inherited = [], 0.0
         for s in self.depends(f, v):
             inner = 1 if s == v else table[s]
             if inner != 0:
-                total += self.value(self.partial(f, s), n, digits) * inner
+                partial = self.partial(f, s)
+                terms.append(self.value(partial, n, digits) * inner)
+                inherited = max(inherited, self.loss(("value", partial, n, digits)), self.loss(("d", v, s, n, digits)))
+        total = mpmath.fsum(terms)
+        self.losses[key] = inherited + sampling.digits_lost(sp.Add, terms, total, digits)
         return total
 
-    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int) -> mpmath.mpf:
+    def loss(self, key) -> float:
+        """Decimal digits lost computing the memoised quantity under `key` (0 for leaves and numbers)."""
+        return self.losses.get(key, 0.0)
+
+    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, key=None) -> mpmath.mpf:
         """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed)."""
         if f == v:
             return mpmath.mpf(1)
         table = self.derivatives_at(v, n, digits)
         if f in self.bodies:
+            self.losses[key] = self.loss(("d", v, f, n, digits))
             return table.get(f, mpmath.mpf(0))
-        return self._chain(self.local(f), v, n, digits, table)
+        return self._chain(self.local(f), v, n, digits, table, key)
 
     def value(self, expr: sp.Expr, n: int, digits: int) -> mpmath.mpf:
         """The expression at sample point n: leaves from the oracle, names through their definitions, memoised."""
         key = ("value", expr, n, digits)
         if key not in self.memo:
             with mpmath.workdps(digits):
-                self.memo[key] = self._value(expr, n, digits)
+                self.memo[key] = self._value(expr, n, digits, key)
         return self.memo[key]
 
-    def _value(self, expr: sp.Expr, n: int, digits: int) -> mpmath.mpf:
+    def _value(self, expr: sp.Expr, n: int, digits: int, key) -> mpmath.mpf:
         if expr in self.bodies:
-            return self.names_at(n, digits)[expr]
+            result = self.names_at(n, digits)[expr]
+            self.losses[key] = self.loss(("value", self.bodies[expr], n, digits))
+            return result
         if isinstance(expr, sp.Derivative):
-            return self.derivative(expr.expr, expr.variables[0], n, digits)
+            return self.derivative(expr.expr, expr.variables[0], n, digits, key)
         if expr.is_Symbol or expr.is_Number:
             return sampling.evaluate(expr, self.point(n), digits)
         handler = sampling.FUNCTIONS.get(type(expr))
         if handler is not None and not isinstance(expr, sp.Piecewise):
-            return sampling.real(handler(*[self.value(a, n, digits) for a in expr.args]))
+            args = [self.value(a, n, digits) for a in expr.args]
+            result = sampling.real(handler(*args))
+            inherited = max(self.loss(("value", a, n, digits)) for a in expr.args)
+            self.losses[key] = inherited + sampling.digits_lost(type(expr), args, result, digits)
+            return result
         local = self.local(expr)
         if local != expr:
-            return self.value(local, n, digits)
-        point = {**self.point(n), **{s: self.value(s, n, digits) for s in expr.free_symbols if s in self.bodies}}
-        return sampling.evaluate(expr, {k: _exact(v) for k, v in point.items()}, digits)
+            result = self.value(local, n, digits)
+            self.losses[key] = self.loss(("value", local, n, digits))
+            return result
+        names = [s for s in expr.free_symbols if s in self.bodies]
+        point = {**self.point(n), **{s: self.value(s, n, digits) for s in names}}
+        result, lost = sampling.evaluate_tracked(expr, {k: _exact(v) for k, v in point.items()}, digits)
+        self.losses[key] = lost + max((self.loss(("value", s, n, digits)) for s in names), default=0.0)
+        return result
+
+    def _defined(self, side: sp.Expr, n: int) -> bool | None:
+        """Whether a side has a real value at point n; None when out of range or divided by a rounded zero."""
+        try:
+            self.value(self.local(side), n, sampling.TOP)
+            return True
+        except (sampling.OutOfRange, ZeroDivisionError, OverflowError):
+            return None
+        except (sampling.Undefined, ValueError, TypeError) as error:
+            return None if "division by zero" in str(error) else False
+
+    def _shown(self, side: sp.Expr, n: int) -> sp.Expr:
+        try:
+            return sp.Float(self.value(self.local(side), n, sampling.HIGH), 30)
+        except (sampling.Undefined, ValueError, TypeError, ZeroDivisionError, OverflowError):
+            return sp.nan
 
     def numeric(self, a: sp.Expr, b: sp.Expr) -> Check:
         """The oracle's test (sampling.is_noise) at its points, names evaluated through their definitions."""
@@ -239,18 +276,25 @@ class Graph:
         for n in range(sampling.MAX_POINTS):
             def residual(digits, n=n):
                 sides = [self.value(self.local(side), n, digits) for side in (a, b)]
-                names = self.names_at(n, digits).values()
-                return sides[0] - sides[1], max([*map(abs, sides), *map(abs, names)])
+                with mpmath.workdps(digits):
+                    difference = sides[0] - sides[1]
+                inherited = max(self.loss(("value", self.local(side), n, digits)) for side in (a, b))
+                return difference, inherited + sampling.digits_lost(sp.Add, [sides[0], -sides[1]], difference, digits)
 
             try:
                 noise = sampling.is_noise(residual)
             except (sampling.Undefined, ValueError, TypeError, ZeroDivisionError, OverflowError):
+                defined = [self._defined(side, n) for side in (a, b)]
+                if None in defined or defined[0] == defined[1]:
+                    continue
+                noise = False  # one side is defined here and the other is not
+            if noise is None:
                 continue
             if not noise:
-                u, v = (sp.Float(self.value(self.local(side), n, sampling.HIGH), 30) for side in (a, b))
+                u, v = (self._shown(side, n) for side in (a, b))
                 used = sampling.variables_of(self.local(a) - self.local(b))
                 used |= set().union(*[self.below[s] for s in used if s in self.bodies])
-                point = tuple((k, x) for k, x in self.point(n).items() if k in used)
+                point = tuple((k, x) for k, x in self.point(n).items() if k in used) or tuple(self.point(n).items())
                 witness = sampling.Witness(point=point, left=u, right=v)
                 return Check(ok=False, method="numeric", detail=sampling.describe(witness), witness=witness)
             agreed += 1

@@ -46,7 +46,26 @@ def expansion_size(expr: sp.Expr, limit: int = 10 * MAX_TERMS) -> int:
         memo[node] = min(value, limit)
         return memo[node]
 
-    return size(expr)
+    return min(size(expr), _monomials(expr, limit))
+
+
+def _monomials(expr: sp.Expr, limit: int) -> int:
+    """The number of monomials of degree ≤ d in v generators, C(d + v, v): a bound for a polynomial's expansion."""
+    numerator, denominator = expr.as_numer_denom()
+    generators = len(expr.free_symbols | {n for n in expr.atoms(sp.Function)})
+    degree = max(_degree(numerator), _degree(denominator))
+    return _binomial(degree + generators, generators, limit)
+
+
+def _degree(expr: sp.Expr) -> int:
+    """An upper bound of the total degree (a generator counts 1; a non-integer power counts as a generator)."""
+    if expr.is_Add:
+        return max((_degree(a) for a in expr.args), default=0)
+    if expr.is_Mul:
+        return sum(_degree(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer:
+        return abs(int(expr.exp)) * _degree(expr.base)
+    return 0 if expr.is_number else 1
 
 
 def _product(values, limit: int) -> int:

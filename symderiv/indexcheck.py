@@ -19,6 +19,7 @@ confirmed on a concrete N and index values before the identity is called false.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -31,7 +32,8 @@ from .symbols import N
 
 MAX_INDICES = 5  # free indices; beyond this the case analysis is refused
 MAX_CONSTANT = 64  # an index constant or sum bound beyond this is kept symbolic (never written out)
-MAX_CASES = 20000
+MAX_CASES = 400  # index cases (or small-N instances) decided at most; beyond, the identity is undecided
+MAX_SECONDS = 20.0  # time for one identity's case analysis; beyond, it is undecided
 
 
 class Unsupported(Exception):
@@ -78,7 +80,10 @@ def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Cal
     if len(shape.indices) > MAX_INDICES:
         return Check(ok=None, method="index", detail=f"undecided: more than {MAX_INDICES} free indices")
     small = 0 if shape.symmetric else _small_sizes(shape)
-    for binding in _concrete_bindings(shape, small):
+    deadline = time.monotonic() + MAX_SECONDS
+    for number, binding in enumerate(_concrete_bindings(shape, small)):
+        if number > MAX_CASES or time.monotonic() > deadline:
+            return Check(ok=None, method="index", detail="undecided: too many index cases to decide in time")
         if not _admissible(conditions, binding):
             continue
         check = decide(*(instance(side, binding) for side in (left, right)))
@@ -89,8 +94,8 @@ def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Cal
         if not _admissible(conditions, case.binding):
             continue
         count += 1
-        if count > MAX_CASES:
-            return Check(ok=None, method="index", detail="undecided: too many index cases")
+        if count > MAX_CASES or time.monotonic() > deadline:
+            return Check(ok=None, method="index", detail="undecided: too many index cases to decide in time")
         try:
             sides = [expand_case(side, case) for side in (left, right)]
         except Unsupported as reason:
@@ -138,7 +143,7 @@ def _at(binding: dict, check: Check) -> Check:
 
 def _refute(left, right, case: Case, conditions, decide, failed: Check) -> Check:
     """A failed case confirmed at concrete gaps (a counterexample), or undecided when no concrete one differs."""
-    for value in range(8):
+    for value in (*range(8), 10, 13, 20, 30, 45, 60):
         concrete = {g: value for g in case.gaps}
         concrete.update({p: n + 1 for n, p in enumerate(case.distinct)})
         concrete.setdefault(N, max(len(case.distinct), 1) + value)
@@ -429,8 +434,8 @@ def _rest(term: sp.Expr, j: sp.Symbol, case: Case, stretch: int) -> sp.Expr:
     body = sp.Mul(*[f for f in factors if generic in f.free_symbols])
     key = (body, stretch)
     if key not in case.rests:
-        positive = _positive(body)
-        case.rests[key] = sp.Dummy(f"R{len(case.rests)}", positive=True) if positive else sp.Dummy(f"R{len(case.rests)}")
+        # a rest of positive terms is nonnegative, not positive: its stretch may be empty
+        case.rests[key] = sp.Dummy(f"R{len(case.rests)}", nonnegative=True) if _positive(body) else sp.Dummy(f"R{len(case.rests)}")
     return constant * case.rests[key]
 
 

@@ -1,12 +1,15 @@
-"""The one numeric oracle: seeded random points at many scales and in every sign orthant, two working precisions.
+"""The one numeric oracle: seeded random points at many scales and in every sign orthant, at rising precisions.
 
-Evidence, never proof: a link decided here is shown as ✓ numeric. A point counts as agreeing when the residual
-left − right shrinks as the working precision grows from LOW to HIGH digits (rounding noise does, a real
-difference does not), or is below 10^(−HIGH+10) of the largest term being cancelled. Points where a side is
-undefined or out of range (a logarithm of a negative number, e^(10⁶)) are skipped; the rest decide.
+Evidence, never proof: a link decided here is shown as ✓ numeric. At each point the residual left − right is
+computed at LOW and HIGH digits (then TOP): rounding noise shrinks as the precision grows, a real difference
+stays put. A point where the residual neither shrinks nor stays put is skipped; so is a point where a side is
+out of range (e^(10⁶)). A point where one side is defined and the other is not is a difference. Differences
+smaller than about 10^(−LOW−30) of the terms being cancelled are below what this oracle resolves.
 """
 from __future__ import annotations
 
+import itertools
+import math
 import random
 from dataclasses import dataclass
 
@@ -15,8 +18,7 @@ import sympy as sp
 
 from .functions import relu, sigmoid
 
-LOW, HIGH, TOP = 30, 60, 240  # working precisions, in decimal digits
-SHRINK = mpmath.mpf(10) ** -20  # a residual that shrinks by this much from LOW to HIGH digits is rounding noise
+LOW, HIGH, TOP = 60, 120, 240  # working precisions, in decimal digits
 AGREEING = 12  # points that must agree before the sides are taken as equal
 ORTHANT_VARIABLES = 6  # up to this many variables every sign orthant is visited
 MAX_POINTS = 160
@@ -68,9 +70,14 @@ def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | No
     left, right = sp.sympify(left), sp.sympify(right)
     difference = left - right
     variables = sorted((variables_of(left) | variables_of(right)) - set(fixed), key=sp.default_sort_key)
-    agreed, switches = 0, _switches(difference)
-    for count, point in enumerate(sample_points(variables, difference, seed)):
+    randoms = sample_points(variables, seed)
+    first = next(randoms)
+    special = switch_points(_switches(difference), first) + boundary_points(variables, first)
+    agreed, wanted = 0, needed(len(variables)) + len(special)
+    for count, point in enumerate(itertools.chain([first], special, randoms)):
         point = {**fixed, **point}
+        if count > MAX_POINTS + len(special):
+            break
         if not all(_holds(condition, point) for condition in conditions):
             continue
         try:
@@ -81,13 +88,13 @@ def compare(left: sp.Expr, right: sp.Expr, *, seed: int = SEED, fixed: dict | No
                 continue
             plain = _plainer(point, lambda p: None not in (d := (_defined(left, p), _defined(right, p))) and d[0] != d[1])
             return Evidence(ok=False, witness=_one_sided(left, right, plain))  # they differ in domain
-        if not same:
+        if same is False:
             return Evidence(ok=False, witness=_witness(left, right, difference, point))
+        if same is None:
+            continue  # neither shrinking nor stable up to TOP digits
         agreed += 1
-        if agreed >= needed(len(variables)) + 3 * len(switches) or not variables:
+        if agreed >= wanted or not variables:
             return Evidence(ok=True, agreed=agreed)
-        if count >= MAX_POINTS:
-            break
     return Evidence(ok=None, agreed=agreed)
 
 
@@ -103,9 +110,8 @@ def _defined(expr: sp.Expr, point: dict) -> bool | None:
             return True
         except (OutOfRange, ZeroDivisionError):
             return None
-        except Undefined as error:
-            if "division by zero" in str(error):
-                return None
+        except Undefined:
+            continue  # a domain error: is it still one at TOP digits?
         except FAILURES:
             return None
     return False
@@ -138,55 +144,61 @@ def needed(count: int) -> int:
     return max(AGREEING, 2**count if count <= ORTHANT_VARIABLES else AGREEING)
 
 
-def agrees(difference: sp.Expr, point: dict) -> bool:
-    """Whether the residual of `difference` at `point` is rounding noise (see is_noise)."""
-    def residual(digits):
+def agrees(difference: sp.Expr, point: dict) -> bool | None:
+    """Whether the residual of `difference` at `point` is rounding noise (True), a real difference (False),
+    or unclear (None); see is_noise."""
+    return is_noise(lambda digits: evaluate_tracked(difference, point, digits))
+
+
+MARGIN = 40  # digits kept in reserve: a result that lost fewer than (working digits − MARGIN) is trusted
+
+
+def is_noise(residual) -> bool | None:
+    """`residual(digits)` is (left − right, digits lost computing it) at that working precision. A residual that
+    lost fewer than digits − MARGIN is trusted: 0 is agreement, anything else a real difference. Otherwise it
+    is rounding noise when it shrinks by 10^(−P/2) or more from P/2 to P digits, and unclear (None) when it
+    does neither by TOP digits."""
+    previous = None
+    for digits in (LOW, HIGH, TOP):
+        value, lost = residual(digits)
+        if lost < digits - MARGIN:
+            return value == 0
         with mpmath.workdps(digits):
-            evaluator = _Evaluator(point, digits)
-            value = evaluator.value(difference)
-            return value, max(abs(v) for v in evaluator.memo.values())
-
-    return is_noise(residual)
-
-
-def is_noise(residual) -> bool:
-    """`residual(digits)` gives (left − right, the largest quantity met computing it) at that working precision.
-    It is rounding noise when it is 0 or shrinks by SHRINK from one precision to the next (LOW, HIGH, then
-    doubling while the two disagree without shrinking), and a real difference when it stays put."""
-    low, _ = residual(LOW)
-    digits = HIGH
-    while True:
-        high, scale = residual(digits)
-        with mpmath.workdps(digits):
-            if high == 0 or abs(high) <= SHRINK * abs(low):
+            if previous is not None and abs(value) <= mpmath.mpf(10) ** (-digits // 4) * abs(previous):
                 return True
-            if abs(high - low) <= abs(high) / 1000 or digits >= TOP:
-                return abs(high) <= scale * mpmath.mpf(10) ** (10 - digits)
-        low, digits = high, 2 * digits
+        previous = value
+    return None
 
 
-def sample_points(variables: list, expr: sp.Expr, seed: int = SEED):
-    """Seeded points: signs through every orthant (random beyond six variables), magnitudes 10^u, u in [−3, 3],
-    then points on both sides of each switch (relu, |·|, steps, Piecewise) of `expr`."""
+def sample_points(variables: list, seed: int = SEED):
+    """Seeded points: signs through every orthant (beyond six variables: all positive, all negative, then at
+    random), magnitudes 10^u with u in [−3, 3]; integers from 1 to about 10⁴, nonnegative values sometimes 0."""
     rng = random.Random(f"{seed}:{len(variables)}")
-    orthants = list(range(2 ** len(variables))) if len(variables) <= ORTHANT_VARIABLES else []
-    rng.shuffle(orthants)
-    switches = _switches(expr)
+    if len(variables) <= ORTHANT_VARIABLES:
+        orthants = list(range(2 ** len(variables)))
+        rng.shuffle(orthants)
+    else:
+        everything = 2 ** len(variables) - 1
+        orthants = [0, everything]
     for n in range(MAX_POINTS + 1):
-        signs = orthants[n % len(orthants)] if orthants else rng.getrandbits(max(len(variables), 1))
-        point = {v: _value(v, rng, (signs >> m) & 1) for m, v in enumerate(variables)}
-        if switches and n % 3 == 2:
-            point = _near_switch(point, switches, rng, n // 3) or point
-        yield point
+        signs = orthants[n % len(orthants)] if n < len(orthants) or len(variables) <= ORTHANT_VARIABLES \
+            else rng.getrandbits(len(variables))
+        yield {v: _value(v, rng, (signs >> m) & 1) for m, v in enumerate(variables)}
 
 
 def _value(variable: sp.Basic, rng: random.Random, negative: int) -> sp.Rational:
-    """A random number with three significant digits: an integer in 1..40 for integer variables."""
+    """A random number with three significant digits; a whole number for integer variables."""
+    nonnegative = getattr(variable, "is_nonnegative", False)
     if getattr(variable, "is_integer", False):
-        return sp.Integer(rng.randint(0 if variable.is_nonnegative and not variable.is_positive else 1, 40))
+        low = 0 if nonnegative and not variable.is_positive else 1
+        r = rng.random()
+        return sp.Integer(rng.randint(low, 12) if r < 0.5 else rng.randint(13, 100) if r < 0.8
+                          else int(10 ** rng.uniform(2, 4)))
+    if nonnegative and not getattr(variable, "is_positive", False) and rng.random() < 0.25:
+        return sp.S.Zero  # a rest of a sum, or any nonnegative quantity, may be empty
     mantissa = sp.Rational(rng.randint(100, 999), 100)
     magnitude = mantissa * sp.Rational(10) ** rng.randint(*MAGNITUDES)
-    return magnitude if negative == 0 or getattr(variable, "is_positive", False) else -magnitude
+    return magnitude if negative == 0 or nonnegative else -magnitude
 
 
 def _switches(expr: sp.Expr) -> list:
@@ -199,34 +211,76 @@ def _switches(expr: sp.Expr) -> list:
             found.append(node.args[0] - node.args[1])
         elif isinstance(node, sp.Piecewise):
             found += [c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.core.relational.Relational)]
-    return [s for s in found if s.free_symbols]
+    return list(dict.fromkeys(s for s in found if variables_of(s)))
 
 
-def _near_switch(point: dict, switches: list, rng: random.Random, turn: int) -> dict | None:
-    """`point` moved along one variable into one of the intervals that the zeros of the linear switch
-    arguments cut its line into (between two zeros, or beyond the outermost ones)."""
-    candidates = sorted(set(point) & set().union(*[variables_of(s) for s in switches]), key=sp.default_sort_key)
-    if not candidates:
-        return None
-    variable = rng.choice(candidates)
-    others = {v: value for v, value in point.items() if v != variable}
-    roots = set()
-    for switch in switches:
-        slope = sp.diff(switch, variable)
-        if slope == 0 or slope.free_symbols & {variable}:
+def boundary_points(variables: list, base: dict) -> list:
+    """`base` with each nonnegative variable at 0 in turn, then all of them at once: an empty rest of a sum,
+    a zero gap between two indices."""
+    zero = [v for v in variables if getattr(v, "is_nonnegative", False) and not getattr(v, "is_positive", False)]
+    points = [{**base, v: sp.S.Zero} for v in zero]
+    return points + ([{**base, **{v: sp.S.Zero for v in zero}}] if len(zero) > 1 else [])
+
+
+SCAN = [sp.Integer(0)] + [sign * sp.Rational(f"{10 ** (u / 4):.3g}") for u in range(-36, 49) for sign in (1, -1)]
+MAX_SCANNED = 12  # switches scanned for zeros along each variable; more are sampled only through the orthants
+
+
+def switch_points(switches: list, base: dict) -> list:
+    """Points of `base` moved along one variable into each interval cut by the zeros of the switch arguments
+    (found exactly when linear, else by a sign scan of ±10^(−9…12) and bisection), and beyond the outermost."""
+    points = []
+    real = sorted({v for s in switches for v in variables_of(s) if v in base and not getattr(v, "is_integer", False)},
+                  key=sp.default_sort_key)
+    for variable in real:
+        others = {v: value for v, value in base.items() if v != variable}
+        roots = sorted({r for s in switches[:MAX_SCANNED] if variable in variables_of(s)
+                        for r in _zeros(s.xreplace(others), variable)})
+        if not roots:
             continue
+        outer = [roots[0] - (1 + abs(roots[0])) / 7, roots[-1] + (1 + abs(roots[-1])) / 7]
+        inside = [(a + b) / 2 for a, b in zip(roots, roots[1:])]
+        points += [{**base, variable: value} for value in [outer[0], *inside, outer[1]]
+                   if value >= 0 or not getattr(variable, "is_nonnegative", False)]
+    return points
+
+
+def _zeros(expr: sp.Expr, variable) -> list:
+    """Real zeros of a function of one variable: exact for a linear one, else sign changes on SCAN, bisected."""
+    slope = sp.diff(expr, variable)
+    if slope != 0 and not slope.free_symbols & {variable} and not variables_of(slope):
+        root = -expr.xreplace({variable: sp.S.Zero}) / slope
+        return [_rational(root)] if root.is_number and root.is_real else []
+    values = []
+    for x in sorted(set(SCAN)):
         try:
-            root = -(switch.xreplace({variable: sp.S.Zero}).xreplace(others)) / slope.xreplace(others)
-            roots.add(root if root.is_Rational else sp.Rational(str(sp.N(root, 20))))
-        except (TypeError, ValueError, ZeroDivisionError):
+            values.append((x, evaluate(expr, {variable: x}, 30)))
+        except FAILURES:
             continue
-    if not roots:
-        return None
-    roots = sorted(roots)
-    spread = [sp.Rational(rng.randint(1, 9), 10) * (1 + abs(r)) for r in (roots[0], roots[-1])]
-    inside = [(a + b) / 2 for a, b in zip(roots, roots[1:])]
-    choices = [roots[0] - spread[0], *inside, roots[-1] + spread[1]]
-    return {**point, variable: choices[turn % len(choices)]}
+    zeros = []
+    for (a, fa), (b, fb) in zip(values, values[1:]):
+        if fa == 0:
+            zeros.append(a)
+        elif fa * fb < 0:
+            zeros.append(_bisect(expr, variable, a, b, fa))
+    return zeros
+
+
+def _bisect(expr, variable, a, b, fa):
+    for _ in range(60):
+        middle = (a + b) / 2
+        try:
+            value = evaluate(expr, {variable: middle}, 30)
+        except FAILURES:
+            break
+        if value == 0:
+            return middle
+        a, b, fa = (middle, b, value) if value * fa > 0 else (a, middle, fa)
+    return _rational((a + b) / 2)
+
+
+def _rational(value: sp.Expr) -> sp.Rational:
+    return value if value.is_Rational else sp.Rational(str(sp.N(value, 20)))
 
 
 def variables_of(expr: sp.Expr) -> set:
@@ -245,9 +299,41 @@ def evaluate(expr: sp.Expr, point: dict, digits: int) -> mpmath.mpf:
         return _Evaluator(point, digits).value(expr)
 
 
+def evaluate_tracked(expr: sp.Expr, point: dict, digits: int) -> tuple:
+    """The value of `expr` at `point` at `digits` working digits, and the decimal digits lost on the way."""
+    with mpmath.workdps(digits):
+        evaluator = _Evaluator(point, digits)
+        return evaluator.value(expr), evaluator.losses.get(expr, 0.0)
+
+
+def digits_lost(kind, args, result, digits: int) -> float:
+    """Digits of accuracy an operation can lose: cancellation in a sum (all of them when it cancels to 0), and
+    the condition number of ln x near 1 and of e^u, sin u, u^n for large |u| or |n|."""
+    if kind is sp.Add:
+        sizes = [mpmath.mag(a) for a in args if a != 0]  # ⌈log₂|a|⌉, cheap
+        if not sizes:
+            return 0.0
+        if result == 0:
+            return math.inf
+        return max(0, max(sizes) - mpmath.mag(result)) / BITS_PER_DIGIT
+    if kind is sp.log and args:
+        if result == 0:
+            return math.inf  # ln 1: the argument's last digits are all that is left (1 + 10⁻⁸⁷ → 1)
+        return max(0, -mpmath.mag(result)) / BITS_PER_DIGIT  # condition 1/|ln x| near x = 1
+    if kind in AMPLIFYING and args and abs(args[0]) > 1:
+        return mpmath.mag(args[0]) / BITS_PER_DIGIT
+    if kind is sp.Pow and len(args) == 2 and abs(args[1]) > 1 and args[0] != 0:
+        return (mpmath.mag(args[1]) + max(0, mpmath.mag(mpmath.mag(args[0]) or 1))) / BITS_PER_DIGIT
+    return 0.0
+
+
+BITS_PER_DIGIT = math.log2(10)
+
+
 class _Evaluator:
     def __init__(self, point: dict, digits: int):
         self.point, self.digits, self.memo = point, digits, {}
+        self.losses: dict = {}  # digits lost computing each node: its own loss plus the worst of its arguments
 
     def value(self, expr: sp.Basic):
         if expr not in self.memo:
@@ -266,14 +352,22 @@ class _Evaluator:
         if isinstance(expr, sp.Piecewise):
             for value, condition in expr.args:
                 if self.truth(condition):
-                    return self.value(value)
+                    result = self.value(value)
+                    self.losses[expr] = self.losses.get(value, 0.0)
+                    return result
             raise Undefined("no piece of the Piecewise applies")
         if isinstance(expr, sp.KroneckerDelta):
             a, b = (self.value(arg) for arg in expr.args)
             return mpmath.mpf(1 if a == b else 0)
         handler = FUNCTIONS.get(type(expr))
         if handler is not None:
-            return real(handler(*[self.value(arg) for arg in expr.args]))
+            args = [self.value(arg) for arg in expr.args]
+            if isinstance(expr, sp.Pow) and args[0] == 0 and args[1] < 0 and self.losses.get(expr.base, 0.0) > 0:
+                raise OutOfRange("a division by a zero that rounding may have made")
+            result = real(handler(*args))
+            inherited = max((self.losses.get(arg, 0.0) for arg in expr.args), default=0.0)
+            self.losses[expr] = inherited + digits_lost(type(expr), args, result, self.digits)
+            return result
         return self._fallback(expr)
 
     def truth(self, condition) -> bool:
@@ -382,6 +476,8 @@ def _guard(x):
         raise OutOfRange("out of the sampled range")
     return x
 
+
+AMPLIFYING = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sigmoid)
 
 RELATIONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
              ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}

@@ -42,6 +42,7 @@ def _verify(derivation: Derivation, definitions: tuple, inherited: tuple) -> Der
 
 def decide(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple = ()) -> Check:
     """Whether a = b, by structure, exact rational identity, bounded simplify, then numeric sampling."""
+    a, b = sp.sympify(a), sp.sympify(b)
     if a == b:
         return Check(ok=True, method="structural")
     return _decide(a, b, tuple(definitions), tuple(conditions))
@@ -52,6 +53,13 @@ def _decide(a, b, definitions, conditions) -> Check:
     on_graph = decide_on_graph(a, b, definitions)  # deep chains of names: no full unfolding
     if on_graph is not None and on_graph.ok is not None:
         return on_graph
+    try:
+        return _decide_unfolded(a, b, definitions, conditions)
+    except RecursionError:  # names nested too deep to unfold
+        return on_graph or Check(ok=None, method="none", detail="undecided: the expression is nested too deeply")
+
+
+def _decide_unfolded(a, b, definitions, conditions) -> Check:
     left, right = oracle(a, definitions), oracle(b, definitions)
     difference = left - right
     if difference.is_Number and difference != 0:  # what is left after cancelling common terms is a constant
@@ -110,12 +118,17 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
         if node in expr.atoms(sp.Derivative):
             (variable, _), = node.variable_count
             inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable})))
-            inner = unclash(inner, variable.atoms(sp.Symbol))
+            inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs)
             if not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
                 expr = expr.xreplace({node: sp.diff(inner, variable)})
             else:
                 expr = expr.xreplace({node: sp.Derivative(inner, variable)})
     return expand_special(unfold(expr, definitions))
+
+
+def _piecewise_abs(u: sp.Expr) -> sp.Expr:
+    """|u| for real u, which sympy's diff would treat as complex (re, im)."""
+    return sp.Piecewise((u, u >= 0), (-u, True))
 
 
 def numeric(left: sp.Expr, right: sp.Expr, seed: int = sampling.SEED, conditions: tuple = ()) -> Check:
