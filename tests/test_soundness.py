@@ -230,3 +230,47 @@ def test_many_free_indices_are_refused_not_hung():
     product = sp.Mul(*[X[n] for n in names])
     check = decide_indexed(product * sp.KroneckerDelta(names[0], names[1]), product, (), decide_expressions)
     assert check.ok is None and "free indices" in check.detail
+
+
+# ------------------------------------------------------------------ found by attacking the checker
+
+FALSE_LINKS = [
+    ("sigmoid(200)", "1"), ("tanh(100)", "1"), ("exp(-1000)", "0"), ("1 + exp(-200)", "1"),
+    ("log(1+exp(-200))", "0"), ("sigmoid(-200)*x", "0"), ("x + sigmoid(-150)", "x"),
+    ("x", "x + 1e-60*sin(x)"), ("x[k]", "x[k] + exp(-k*200)"),
+    ("(exp(x)+exp(60))^2 + 1", "exp(2*x)+2*exp(x+60)+exp(120)"),
+    ("(abs(x)+1e30)^2 + 1", "x^2 + 2e30*abs(x) + 1e60"),
+    ("relu(x^2 - 1e8)", "0"), ("relu(x^3 - 1e12)", "0"), ("abs(x^2 - 1e8)", "1e8 - x^2"),
+    ("relu(x^2 - 4)*relu(4.01 - x^2)", "0"), ("relu(1/x - 1e4)", "0"), ("relu(-log(abs(x)) - 10)", "0"),
+    ("relu(x*y - 1e8)", "0"),
+    ("*".join(f"(N-{a})" for a in range(1, 43)), "0"),
+    ("0^(Sum(exp(x[j]), (j, 1, N)) - exp(x[k]))", "0"),
+    ("relu(Sum(exp(x[j]), (j, 1, N)) - exp(x[k]))/(Sum(exp(x[j]), (j, 1, N)) - exp(x[k]))", "1"),
+    ("0^((Sum(exp(x[j]), (j, 1, k)) - exp(x[1]) - exp(x[k]))^2)", "0"),
+    ("Sum(j^3,(j,1,N))", "(N*(N+1)/2)^2 + " + "*".join(f"(N-{a})" for a in range(1, 9))),
+    ("x[k]", "x[k] + " + "*".join(f"(k-{a})" for a in range(1, 14))),
+    ("x[k]", "x[k] + abs(k-50) - (50-k)"),
+]
+
+
+@pytest.mark.parametrize("left, right", FALSE_LINKS, ids=[f"{a} = {b}"[:60] for a, b in FALSE_LINKS])
+def test_false_links_found_by_attack_are_rejected(left, right):
+    assert written(left, f"= {right}").lines[1].check.ok is False
+
+
+@pytest.mark.parametrize("left, right", [("d/dx abs(x)", "x/abs(x)"), ("d/dx log(abs(x))", "1/x")])
+def test_derivatives_of_absolute_values(left, right):
+    assert written(left, f"= {right}").ok
+
+
+def test_unused_huge_definitions_do_not_hide_a_difference():
+    names = ["where a = x*y", "where b = a + 1", "where c = b*2", "where d = c - 1", "where e = d + 3",
+             "where f = e*x", "where h = exp(150)"]
+    assert written("f", "= f + 1", *names).lines[1].check.ok is False
+    assert written("log(f^2)", "= 2*log(f)", *names).lines[1].check.ok is False
+
+
+@pytest.mark.parametrize("layers, activation", [(8, "relu"), (16, "sigmoid")])
+def test_a_zero_gradient_of_a_network_is_rejected(layers, activation):
+    verdict = check_answer("0", problem="backprop", params={"layers": str(layers), "activation": activation})
+    assert verdict.correct is False
