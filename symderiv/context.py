@@ -23,12 +23,20 @@ class Context:
 
     def __hash__(self) -> int:
         if "hash" not in self.memo:
-            self.memo["hash"] = hash((self.var, self.definitions, self.method, self.distinct, self.notes))
+            self.memo["hash"] = hash((self.var, self._facts_hash()))
         return self.memo["hash"]
+
+    def _facts_hash(self) -> int:
+        """The hash of everything but the variable, computed once and handed on by `at` (long definition tuples)."""
+        if "facts" not in self.memo:
+            self.memo["facts"] = hash((self.definitions, self.method, self.distinct, self.notes))
+        return self.memo["facts"]
 
     def at(self, var: sp.Expr) -> Context:
         """The same facts, differentiating by another variable."""
-        return replace(self, var=var)
+        moved = replace(self, var=var)
+        moved.memo["facts"] = self._facts_hash()
+        return moved
 
     def assuming_distinct(self, a: sp.Symbol, b: sp.Symbol) -> Context:
         """The same facts, plus a ≠ b."""

@@ -5,7 +5,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from . import rules as r
-from .algebra import combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
+from .algebra import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
 from .context import METHODS, Context
 from .definitions import Definition
 from .errors import InputError
@@ -54,7 +54,7 @@ class NamedChain(r.Rule):
             Step(rule=self.id, rhs=r.product(*results), uses=tuple(factors)),
         )
         if any(r.split_fraction(result)[1] != 1 for result in results):
-            steps += tidy_step(steps[-1].rhs)  # a factor's denominator may cancel against another factor
+            steps += cancel_step(steps[-1].rhs)  # a factor's denominator may cancel against another factor
         return steps
 
 

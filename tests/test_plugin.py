@@ -1,6 +1,9 @@
 """The pytest plugin: the sym_equal fixture and readable `assert a == b` reports, without an import in the tests."""
 import subprocess
 import sys
+import time
+
+import pytest
 
 pytest_plugins = ["pytester"]
 
@@ -69,3 +72,64 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point():
     from importlib.metadata import entry_points
 
     assert "symderiv.pytest_plugin" in {e.value for e in entry_points(group="pytest11")}
+
+
+def test_a_huge_comparison_falls_back_to_pytests_report(pytester):
+    pytester.makepyfile("""
+        import sympy as sp
+        a, x = sp.symbols("a x")
+
+        def test_too_large_to_explain():
+            assert sp.Add(*sp.symbols("s0:5000")) == a
+
+        def test_huge_number():
+            assert sp.exp(10**100) == x
+
+        def test_still_explained():
+            assert x**2 == x**3
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    out = result.stdout.str()
+    assert "InvalidOperation" not in out and "INTERNALERROR" not in out
+    assert out.count("counterexample") == 1  # only the small comparison is explained
+    result.stdout.fnmatch_lines(["*assert exp(1000000000000*"])
+
+
+@pytest.mark.parametrize("explain", [
+    "lambda left, right: time.sleep(600)",  # a checker that hangs
+    "lambda left, right: [0] * (1 << 40)",  # one that wants terabytes
+    "lambda left, right: 1 / 0",  # one that fails
+])
+def test_a_hanging_or_failing_report_is_cut_off_and_never_raises(pytester, explain):
+    pytester.makeconftest(f"""
+        import time
+        import symderiv.testing
+        symderiv.testing.explain_comparison = {explain}
+    """)
+    pytester.makepyfile("""
+        import sympy as sp
+        x = sp.Symbol("x")
+
+        def test_compare():
+            assert x**2 == x**3
+    """)
+    started = time.monotonic()
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert time.monotonic() - started < 15
+    result.assert_outcomes(failed=1)
+    assert "INTERNALERROR" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*assert x**2 == x**3*"])
+
+
+def test_the_hook_never_raises_and_declines_what_it_cannot_explain():
+    import sympy as sp
+
+    from symderiv import pytest_plugin
+
+    x = sp.Symbol("x")
+    assert pytest_plugin.pytest_assertrepr_compare(None, "==", sp.exp(sp.Integer(10) ** 100), x) is None
+    assert pytest_plugin.pytest_assertrepr_compare(None, "==", sp.Add(*sp.symbols("s0:600")), x) is None
+    assert pytest_plugin.pytest_assertrepr_compare(None, "==", object(), x) is None
+    report = pytest_plugin.pytest_assertrepr_compare(None, "==", x**2, x**3)
+    assert any("counterexample" in line for line in report)
