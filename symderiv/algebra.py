@@ -147,13 +147,17 @@ def singular_conditions(expr: sp.Expr) -> tuple[sp.Basic, ...]:
 
 def combine_cases(equal: sp.Expr, different: sp.Expr, a: sp.Symbol, k: sp.Symbol) -> sp.Expr:
     """{e if k = a; f otherwise} = f + δ_ak·(e − f|_{k=a}), the two cases in one formula."""
-    correction = sp.expand(equal - different.xreplace({k: a}))
-    return sp.factor_terms(sp.expand(different + sp.KroneckerDelta(a, k) * correction))
+    correction = equal - different.xreplace({k: a})
+    if expansion_size(different + correction) > MAX_EXPANDED_TERMS:
+        return different + sp.KroneckerDelta(a, k) * correction  # expanding it would not be shorter
+    return sp.factor_terms(sp.expand(different + sp.KroneckerDelta(a, k) * sp.expand(correction)))
 
 
 def matrix_form(entry: sp.Expr, row: sp.Symbol, column: sp.Symbol, vectors: dict) -> sp.Expr | None:
     """Entry a_row·δ_{row,column} + c·u_row·v_column of a matrix, as diag(a) + c·uᵀv; None if not of that shape."""
     total = None
+    if expansion_size(entry) > MAX_EXPANDED_TERMS:
+        return None
     for term in sp.Add.make_args(sp.expand(entry)):
         coefficient, factors = term.as_coeff_mul()
         deltas = [f for f in factors if isinstance(f, sp.KroneckerDelta)]

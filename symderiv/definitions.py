@@ -218,7 +218,11 @@ def fold(expr: sp.Expr, definition: Definition) -> sp.Expr:
     if direct:
         expr = expr.xreplace(direct)
     replaced = _replace_exponentials(expr, definition)
-    return sp.cancel(replaced) if replaced != expr else expr
+    if replaced == expr:
+        return expr
+    from .algebra import MAX_EXPANDED_TERMS, expansion_size  # algebra builds on this module
+
+    return sp.cancel(replaced) if expansion_size(replaced) <= MAX_EXPANDED_TERMS else replaced
 
 
 def _replace_exponentials(expr: sp.Expr, definition: Definition) -> sp.Expr:
@@ -242,7 +246,10 @@ def _replace_exponentials(expr: sp.Expr, definition: Definition) -> sp.Expr:
         return sp.Mul(*factors)
 
     bound = {limit[0] for s in expr.atoms(sp.Sum) for limit in s.limits}
-    return expr.replace(lambda n: isinstance(n, sp.exp) and not (n.free_symbols & bound), rewrite)
+    try:
+        return expr.replace(lambda n: isinstance(n, sp.exp) and not (n.free_symbols & bound), rewrite)
+    except ValueError:  # the definition does not determine its exponential (q = sin(e^a)): nothing to replace
+        return expr
 
 
 def _solve_key(definition: Definition, binding: dict) -> sp.Expr:
@@ -253,6 +260,10 @@ def _solve_key(definition: Definition, binding: dict) -> sp.Expr:
 @lru_cache(maxsize=256)
 def _solve_key_cached(name: sp.Expr, value: sp.Expr) -> sp.Expr:
     """q = (a·t + b)/(c·t + d) in the key t gives t = (b − d·q)/(c·q − a)."""
+    from .algebra import MAX_EXPANDED_TERMS, expansion_size
+
+    if expansion_size(value) > MAX_EXPANDED_TERMS:
+        raise ValueError(f"{name} = {value} is too large to solve for its exponential")
     (key,) = [n for n in value.atoms(sp.exp) if not _has_bound_symbol(n, value)]
     t = sp.Dummy("t")
     numerator, denominator = sp.fraction(sp.together(value.xreplace({key: t})))

@@ -164,3 +164,61 @@ class TestMatrixForm:
         s = sp.MatrixSymbol("sigma", 1, n)
         expected = sp.diag(*[s[0, a] for a in range(n)]) - s.as_explicit().T * s.as_explicit()
         assert (explicit - expected).expand() == sp.zeros(n, n)
+
+
+a, b, c, d = sp.symbols("a b c d")
+
+
+class TestExpansionBound:
+    """tidy, combine_cases and matrix_form expand only what is estimated small; estimates never expand."""
+
+    @pytest.mark.parametrize(
+        "expr, terms",
+        [
+            ((y + 1) ** 2, 3 + 1),
+            ((y + 1) / (z + 1), 2 + 2),
+            (1 / (y + 1) + 1 / (z + 1), 8 + 4),  # an upper bound: (z + 1) + (y + 1) has 4 terms
+            ((y + z + w) ** 3, 10 + 1),
+            (sp.exp(y) * (y + 1) ** 2, 3 + 1),
+        ],
+    )
+    def test_estimates(self, expr, terms):
+        from symderiv.algebra import expansion_size
+
+        assert expansion_size(expr) == terms
+        assert len(sp.Add.make_args(sp.expand(sp.fraction(sp.together(expr))[0]))) <= terms
+
+    @pytest.mark.parametrize("expr", [
+        (a + 1) ** 64 * (b + 1) ** 64 * (c + 1) ** 64 * (d + 1) ** 64,
+        sp.Add(*sp.symbols("s1:9")) ** 20,
+        (a + 1) ** 64 * (b + 1) ** 64 / ((c + 1) ** 64 * (d + 1) ** 63 + a),
+        sp.Mul(*[(a + n) ** 10 for n in range(1, 30)]),
+    ])
+    def test_blow_ups_are_left_unexpanded_at_once(self, expr):
+        import time
+
+        from symderiv.algebra import MAX_EXPANDED_TERMS, expansion_size
+
+        started = time.monotonic()
+        assert expansion_size(expr) > MAX_EXPANDED_TERMS
+        tidied = tidy(sp.Mul(64, expr, evaluate=False))
+        assert evaluate(tidied) == 64 * expr  # kept as it is, not expanded
+        assert combine_cases(expr * (sigma[i] + 1), expr * sigma[k], i, k).has(sp.KroneckerDelta)
+        assert time.monotonic() - started < 5
+
+    @pytest.mark.parametrize(
+        "expr, expected",
+        [
+            ((d - z) / (z - 1) * (1 - z), z - d),
+            ((d - z) / (z * (z - 1)) * z * (1 - z) * w * y * (1 - y), w * y * (1 - y) * (z - d)),
+            ((d - z) / (z - 1) ** 2 * (1 - z), (d - z) / (1 - z)),
+            ((1 - z) ** 3 / (z - 1), -(1 - z) ** 2),
+            (y / (z - 1), y / (z - 1)),
+        ],
+    )
+    def test_factors_cancel_without_expanding(self, expr, expected):
+        from symderiv.algebra import cancel_factors
+
+        cancelled = cancel_factors(expr)
+        assert sp.cancel(cancelled - expected) == 0
+        assert not cancelled.has(sp.Pow) or expected.has(sp.Pow)

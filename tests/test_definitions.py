@@ -183,3 +183,10 @@ def test_long_chains_unfold_without_recursion():
     names = sp.symbols("y1:3001")
     chain = tuple(Definition(name=n, expr=p) for n, p in zip(names, (xs,) + names))
     assert unfold(names[-1], chain) == xs
+
+
+def test_fold_leaves_alone_what_a_definition_cannot_solve_for():
+    s, t = sp.symbols("s t")
+    for value in (sp.sin(sp.exp(t)), sp.exp(t) * (t + 1) ** 64 * (q + 1) ** 64 * (r + 1) ** 64):
+        expr = sp.exp(t) * sp.cos(sp.exp(t))
+        assert fold(expr, Definition(name=s, expr=value)) == expr
