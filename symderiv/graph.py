@@ -52,7 +52,7 @@ class Graph:
     def __init__(self, bodies: dict, patterned: tuple):
         self.patterned = patterned
         self.memo: dict = {}
-        self.losses: dict = {}  # digits lost computing each memoised value (see sampling.digits_lost)
+        self.errors: dict = {}  # a bound on the rounding error of each memoised value (sampling.rounding_error)
         self.bodies = {name: self.local(value) for name, value in bodies.items()}
         self.order = self._topological()
         self.below: dict = {}
@@ -193,21 +193,24 @@ class Graph:
         return self.memo[key]
 
     def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, table: dict, key) -> mpmath.mpf:
-        """Σ over f's symbols s of ∂f/∂s · ∂s/∂v, its digits lost recorded under `key`."""
-        terms, inherited = [], 0.0
+        """Σ over f's symbols s of ∂f/∂s · ∂s/∂v, with its rounding-error bound recorded under `key`."""
+        terms, errors = [], []
         for s in self.depends(f, v):
-            inner = 1 if s == v else table[s]
+            inner = mpmath.mpf(1) if s == v else table[s]
             if inner != 0:
                 partial = self.partial(f, s)
-                terms.append(self.value(partial, n, digits) * inner)
-                inherited = max(inherited, self.loss(("value", partial, n, digits)), self.loss(("d", v, s, n, digits)))
+                value = self.value(partial, n, digits)
+                terms.append(value * inner)
+                e_inner = 0 if s == v else self.error(("d", v, s, n, digits))
+                e_partial = self.error(("value", partial, n, digits))
+                errors.append((abs(value) + e_partial) * (abs(inner) + e_inner) - abs(value) * abs(inner))
         total = mpmath.fsum(terms)
-        self.losses[key] = inherited + sampling.digits_lost(sp.Add, terms, total, digits)
+        self.errors[key] = sampling.rounding_error(sp.Add, terms, errors, total, digits)
         return total
 
-    def loss(self, key) -> float:
-        """Decimal digits lost computing the memoised quantity under `key` (0 for leaves and numbers)."""
-        return self.losses.get(key, 0.0)
+    def error(self, key):
+        """The rounding-error bound of the memoised quantity under `key` (0 for exact leaves)."""
+        return self.errors.get(key, 0)
 
     def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, key=None) -> mpmath.mpf:
         """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed)."""
@@ -215,7 +218,7 @@ class Graph:
             return mpmath.mpf(1)
         table = self.derivatives_at(v, n, digits)
         if f in self.bodies:
-            self.losses[key] = self.loss(("d", v, f, n, digits))
+            self.errors[key] = self.error(("d", v, f, n, digits))
             return table.get(f, mpmath.mpf(0))
         return self._chain(self.local(f), v, n, digits, table, key)
 
@@ -230,28 +233,31 @@ class Graph:
     def _value(self, expr: sp.Expr, n: int, digits: int, key) -> mpmath.mpf:
         if expr in self.bodies:
             result = self.names_at(n, digits)[expr]
-            self.losses[key] = self.loss(("value", self.bodies[expr], n, digits))
+            self.errors[key] = self.error(("value", self.bodies[expr], n, digits))
             return result
         if isinstance(expr, sp.Derivative):
             return self.derivative(expr.expr, expr.variables[0], n, digits, key)
         if expr.is_Symbol or expr.is_Number:
-            return sampling.evaluate(expr, self.point(n), digits)
+            result, self.errors[key] = sampling.evaluate_tracked(expr, self.point(n), digits)
+            return result
         handler = sampling.FUNCTIONS.get(type(expr))
         if handler is not None and not isinstance(expr, sp.Piecewise):
             args = [self.value(a, n, digits) for a in expr.args]
+            errors = [self.error(("value", a, n, digits)) for a in expr.args]
             result = sampling.real(handler(*args))
-            inherited = max(self.loss(("value", a, n, digits)) for a in expr.args)
-            self.losses[key] = inherited + sampling.digits_lost(type(expr), args, result, digits)
+            self.errors[key] = sampling.rounding_error(type(expr), args, errors, result, digits)
             return result
         local = self.local(expr)
         if local != expr:
             result = self.value(local, n, digits)
-            self.losses[key] = self.loss(("value", local, n, digits))
+            self.errors[key] = self.error(("value", local, n, digits))
             return result
         names = [s for s in expr.free_symbols if s in self.bodies]
         point = {**self.point(n), **{s: self.value(s, n, digits) for s in names}}
-        result, lost = sampling.evaluate_tracked(expr, {k: _exact(v) for k, v in point.items()}, digits)
-        self.losses[key] = lost + max((self.loss(("value", s, n, digits)) for s in names), default=0.0)
+        result, error = sampling.evaluate_tracked(expr, {k: _exact(v) for k, v in point.items()}, digits)
+        relative = max((self.error(("value", s, n, digits)) / abs(self.value(s, n, digits))
+                        for s in names if self.value(s, n, digits) != 0), default=0)
+        self.errors[key] = error + abs(result) * relative * 10  # names' relative errors, amplified at most tenfold
         return result
 
     def _defined(self, side: sp.Expr, n: int) -> bool | None:
@@ -276,10 +282,11 @@ class Graph:
         for n in range(sampling.MAX_POINTS):
             def residual(digits, n=n):
                 sides = [self.value(self.local(side), n, digits) for side in (a, b)]
+                errors = [self.error(("value", self.local(side), n, digits)) for side in (a, b)]
                 with mpmath.workdps(digits):
                     difference = sides[0] - sides[1]
-                inherited = max(self.loss(("value", self.local(side), n, digits)) for side in (a, b))
-                return difference, inherited + sampling.digits_lost(sp.Add, [sides[0], -sides[1]], difference, digits)
+                    error = sampling.rounding_error(sp.Add, [sides[0], -sides[1]], errors, difference, digits)
+                return difference, error, max(abs(sides[0]), abs(sides[1]))
 
             try:
                 noise = sampling.is_noise(residual)

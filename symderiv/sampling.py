@@ -9,7 +9,6 @@ smaller than about 10^(−LOW−30) of the terms being cancelled are below what 
 from __future__ import annotations
 
 import itertools
-import math
 import random
 from dataclasses import dataclass
 
@@ -147,32 +146,38 @@ def needed(count: int) -> int:
 def agrees(difference: sp.Expr, point: dict) -> bool | None:
     """Whether the residual of `difference` at `point` is rounding noise (True), a real difference (False),
     or unclear (None); see is_noise."""
-    return is_noise(lambda digits: evaluate_tracked(difference, point, digits))
+    def residual(digits):
+        with mpmath.workdps(digits):
+            evaluator = _Evaluator(point, digits)
+            value = evaluator.value(difference)
+            size = max(abs(evaluator.value(term)) for term in sp.Add.make_args(difference))
+            return value, evaluator.errors[difference], size
+
+    return is_noise(residual)
 
 
-MARGIN = 40  # digits kept in reserve: a result that lost fewer than (working digits − MARGIN) is trusted
+SAFETY = 10  # a residual larger than SAFETY times its rounding-error bound is a real difference
 
 
 def is_noise(residual) -> bool | None:
-    """`residual(digits)` is (left − right, digits lost computing it) at that working precision. A residual that
-    lost fewer than digits − MARGIN is trusted: 0 is agreement, anything else a real difference. Otherwise it
-    is rounding noise when it shrinks by 10^(−P/2) or more from P/2 to P digits, and unclear (None) when it
-    does neither by TOP digits."""
-    previous = None
+    """`residual(digits)` is (left − right, a bound on its rounding error, the size of what it cancels) at that
+    working precision. A residual beyond SAFETY times its error bound is a real difference (False). One within
+    it is agreement (True) from HIGH digits on, when the bound is below 10^(−digits/2) of the sizes involved
+    (at least 1); otherwise the precision rises, up to TOP (then None: this point cannot tell)."""
     for digits in (LOW, HIGH, TOP):
-        value, lost = residual(digits)
-        if lost < digits - MARGIN:
-            return value == 0
+        value, error, size = residual(digits)
         with mpmath.workdps(digits):
-            if previous is not None and abs(value) <= mpmath.mpf(10) ** (-digits // 4) * abs(previous):
+            if abs(value) > SAFETY * error:
+                return False
+            if digits >= HIGH and error <= mpmath.mpf(10) ** (-digits // 2) * max(1, size):
                 return True
-        previous = value
     return None
 
 
 def sample_points(variables: list, seed: int = SEED):
     """Seeded points: signs through every orthant (beyond six variables: all positive, all negative, then at
-    random), magnitudes 10^u with u in [−3, 3]; integers from 1 to about 10⁴, nonnegative values sometimes 0."""
+    random), magnitudes 10^u with u in [−3, 3], each point within two decades of its own random scale; integers
+    from 1 to about 10⁴."""
     rng = random.Random(f"{seed}:{len(variables)}")
     if len(variables) <= ORTHANT_VARIABLES:
         orthants = list(range(2 ** len(variables)))
@@ -183,11 +188,12 @@ def sample_points(variables: list, seed: int = SEED):
     for n in range(MAX_POINTS + 1):
         signs = orthants[n % len(orthants)] if n < len(orthants) or len(variables) <= ORTHANT_VARIABLES \
             else rng.getrandbits(len(variables))
-        yield {v: _value(v, rng, (signs >> m) & 1) for m, v in enumerate(variables)}
+        scale = rng.uniform(*MAGNITUDES)  # each point at its own scale: all small, all large, or between
+        yield {v: _value(v, rng, (signs >> m) & 1, scale) for m, v in enumerate(variables)}
 
 
-def _value(variable: sp.Basic, rng: random.Random, negative: int) -> sp.Rational:
-    """A random number with three significant digits; a whole number for integer variables."""
+def _value(variable: sp.Basic, rng: random.Random, negative: int, scale: float = 0.0) -> sp.Rational:
+    """A random number with three significant digits within a decade of 10^scale; a whole number for integers."""
     nonnegative = getattr(variable, "is_nonnegative", False)
     if getattr(variable, "is_integer", False):
         low = 0 if nonnegative and not variable.is_positive else 1
@@ -196,8 +202,8 @@ def _value(variable: sp.Basic, rng: random.Random, negative: int) -> sp.Rational
                           else int(10 ** rng.uniform(2, 4)))
     if nonnegative and not getattr(variable, "is_positive", False) and rng.random() < 0.25:
         return sp.S.Zero  # a rest of a sum, or any nonnegative quantity, may be empty
-    mantissa = sp.Rational(rng.randint(100, 999), 100)
-    magnitude = mantissa * sp.Rational(10) ** rng.randint(*MAGNITUDES)
+    exponent = min(max(scale + rng.uniform(-1, 1), MAGNITUDES[0]), MAGNITUDES[1])
+    magnitude = sp.Rational(f"{10 ** exponent:.3g}")
     return magnitude if negative == 0 or nonnegative else -magnitude
 
 
@@ -300,44 +306,53 @@ def evaluate(expr: sp.Expr, point: dict, digits: int) -> mpmath.mpf:
 
 
 def evaluate_tracked(expr: sp.Expr, point: dict, digits: int) -> tuple:
-    """The value of `expr` at `point` at `digits` working digits, and the decimal digits lost on the way."""
+    """The value of `expr` at `point` at `digits` working digits, and a bound on its rounding error."""
     with mpmath.workdps(digits):
         evaluator = _Evaluator(point, digits)
-        return evaluator.value(expr), evaluator.losses.get(expr, 0.0)
+        return evaluator.value(expr), evaluator.errors[expr]
 
 
-def digits_lost(kind, args, result, digits: int) -> float:
-    """Digits of accuracy an operation can lose: cancellation in a sum (all of them when it cancels to 0), and
-    the condition number of ln x near 1 and of e^u, sin u, u^n for large |u| or |n|."""
+class Unclear(OutOfRange):
+    """Rounding error could put the argument of a switch (relu, |·|, a case) on either side: skip the point."""
+
+
+def rounding_error(kind, args, errors, result, digits: int):
+    """A first-order bound on the absolute rounding error of kind(*args) = result, from the errors of its
+    arguments and one rounding at `digits` digits."""
+    eps = mpmath.mpf(10) ** (1 - digits)
+    own = eps * abs(result)
     if kind is sp.Add:
-        sizes = [mpmath.mag(a) for a in args if a != 0]  # ⌈log₂|a|⌉, cheap
-        if not sizes:
-            return 0.0
-        if result == 0:
-            return math.inf
-        return max(0, max(sizes) - mpmath.mag(result)) / BITS_PER_DIGIT
-    if kind is sp.log and args:
-        if result == 0:
-            return math.inf  # ln 1: the argument's last digits are all that is left (1 + 10⁻⁸⁷ → 1)
-        return max(0, -mpmath.mag(result)) / BITS_PER_DIGIT  # condition 1/|ln x| near x = 1
-    if kind in AMPLIFYING and args and abs(args[0]) > 1:
-        return mpmath.mag(args[0]) / BITS_PER_DIGIT
-    if kind is sp.Pow and len(args) == 2 and abs(args[1]) > 1 and args[0] != 0:
-        return (mpmath.mag(args[1]) + max(0, mpmath.mag(mpmath.mag(args[0]) or 1))) / BITS_PER_DIGIT
-    return 0.0
-
-
-BITS_PER_DIGIT = math.log2(10)
+        return mpmath.fsum(errors) + own
+    if kind is sp.Mul:  # |Π(a + δ) − Π a| ≤ Π(|a| + e) − Π|a|, also when several factors are 0
+        return mpmath.fprod(abs(a) + e for a, e in zip(args, errors)) - mpmath.fprod(abs(a) for a in args) + own
+    if kind is sp.Pow:
+        (base, exponent), (e_base, e_exponent) = args, errors
+        if base == 0:
+            return e_base ** exponent if exponent > 0 and e_base else own
+        spread = abs(exponent) * e_base / abs(base) + (abs(mpmath.log(abs(base))) * e_exponent if e_exponent else 0)
+        return abs(result) * spread + own
+    slope = SLOPES.get(kind)
+    if slope is not None:  # one argument (Heaviside's second is its constant value at 0)
+        u, e = args[0], errors[0]
+        if kind in SWITCHING and e and abs(u) <= e:
+            raise Unclear("rounding could put this argument on either side of its switch")
+        return abs(slope(u, result)) * e + own
+    if kind in (sp.Max, sp.Min):
+        return max(errors) + own
+    if any(errors):
+        raise Unclear(f"no error bound for {kind}")
+    return own
 
 
 class _Evaluator:
     def __init__(self, point: dict, digits: int):
         self.point, self.digits, self.memo = point, digits, {}
-        self.losses: dict = {}  # digits lost computing each node: its own loss plus the worst of its arguments
+        self.errors: dict = {}  # a bound on the absolute rounding error of each node's value
 
     def value(self, expr: sp.Basic):
         if expr not in self.memo:
             self.memo[expr] = self._value(expr)
+            self.errors.setdefault(expr, mpmath.mpf(10) ** (1 - self.digits) * abs(self.memo[expr]))
         return self.memo[expr]
 
     def _value(self, expr: sp.Basic):
@@ -353,7 +368,7 @@ class _Evaluator:
             for value, condition in expr.args:
                 if self.truth(condition):
                     result = self.value(value)
-                    self.losses[expr] = self.losses.get(value, 0.0)
+                    self.errors[expr] = self.errors[value]
                     return result
             raise Undefined("no piece of the Piecewise applies")
         if isinstance(expr, sp.KroneckerDelta):
@@ -362,11 +377,11 @@ class _Evaluator:
         handler = FUNCTIONS.get(type(expr))
         if handler is not None:
             args = [self.value(arg) for arg in expr.args]
-            if isinstance(expr, sp.Pow) and args[0] == 0 and args[1] < 0 and self.losses.get(expr.base, 0.0) > 0:
-                raise OutOfRange("a division by a zero that rounding may have made")
+            errors = [self.errors[arg] for arg in expr.args]
+            if isinstance(expr, sp.Pow) and args[0] == 0 and args[1] < 0 and errors[0] > 0:
+                raise Unclear("a division by a zero that rounding may have made")
             result = real(handler(*args))
-            inherited = max((self.losses.get(arg, 0.0) for arg in expr.args), default=0.0)
-            self.losses[expr] = inherited + digits_lost(type(expr), args, result, self.digits)
+            self.errors[expr] = rounding_error(type(expr), args, errors, result, self.digits)
             return result
         return self._fallback(expr)
 
@@ -388,6 +403,9 @@ class _Evaluator:
             return sum(self.truth(c) for c in condition.args) % 2 == 1
         if isinstance(condition, sp.core.relational.Relational):
             left, right = self.value(condition.lhs), self.value(condition.rhs)
+            margin = self.errors[condition.lhs] + self.errors[condition.rhs]
+            if margin and abs(left - right) <= margin:
+                raise Unclear("rounding could decide this condition either way")
             return bool(RELATIONS[condition.rel_op](left, right))
         raise Undefined(f"cannot decide the condition {condition}")
 
@@ -477,7 +495,18 @@ def _guard(x):
     return x
 
 
-AMPLIFYING = (sp.exp, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sigmoid)
+SLOPES = {  # |f′(u)| in terms of u and f(u), for the error bound of f(u)
+    sp.exp: lambda u, f: f, sp.log: lambda u, f: 1 / u, sp.sin: lambda u, f: 1, sp.cos: lambda u, f: 1,
+    sp.tan: lambda u, f: 1 + f * f, sp.sinh: lambda u, f: mpmath.cosh(u), sp.cosh: lambda u, f: mpmath.sinh(u),
+    sp.tanh: lambda u, f: 1 - f * f, sp.atan: lambda u, f: 1 / (1 + u * u), sp.asinh: lambda u, f: 1,
+    sp.asin: lambda u, f: 1 / mpmath.sqrt(max(1 - u * u, mpmath.eps)),
+    sp.acos: lambda u, f: 1 / mpmath.sqrt(max(1 - u * u, mpmath.eps)),
+    sp.acosh: lambda u, f: 1 / mpmath.sqrt(max(u * u - 1, mpmath.eps)),
+    sp.atanh: lambda u, f: 1 / max(1 - u * u, mpmath.eps), sp.erf: lambda u, f: 2,
+    sigmoid: lambda u, f: f * (1 - f), relu: lambda u, f: 1 if u > 0 else 0, sp.Abs: lambda u, f: 1,
+    sp.sign: lambda u, f: 0, sp.Heaviside: lambda u, f: 0,
+}
+SWITCHING = (relu, sp.Abs, sp.sign, sp.Heaviside)
 
 RELATIONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
              ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
