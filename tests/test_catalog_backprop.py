@@ -9,10 +9,12 @@ from symderiv import catalog
 from symderiv.definitions import unfold
 from symderiv.errors import InputError
 from symderiv.functions import expand_special, relu, sigmoid
+from symderiv import rules as r
 from symderiv.verify import verify
 from test_catalog_common import agree, assert_rejected_exactly_there, part, solved, step_paths
 
 x, d, E, z, y = sp.symbols("x d E z y")
+zz = z
 ACT = {"sigmoid": lambda u: 1 / (1 + sp.exp(-u)), "tanh": sp.tanh, "relu": lambda u: sp.Max(0, u)}
 LOSS = {"mse": lambda out: (d - out) ** 2 / 2, "bce": lambda out: -(d * sp.log(out) + (1 - d) * sp.log(1 - out))}
 
@@ -138,6 +140,20 @@ def test_bce_with_sigmoid_cancels_to_z_minus_d():
     assert delta.lhs == sp.Derivative(E, sp.Symbol("p2"))
     assert delta.steps[-1].rule == "algebra" and sp.expand(delta.result - (z - d)) == 0
     assert any("z − d" in remark for remark in solution.remarks)
+
+
+def test_the_cross_entropy_chain_only_cancels_factors_never_expands_them():
+    """The output layer's z(1 − z) cancels the denominator of ∂E/∂z; the other factors stay as the chain gives them."""
+    layers = 40  # planning only: expanding the product of 2L factors would take hours
+    from symderiv.catalog.backprop import network
+    from symderiv.planner import derive
+
+    E_, weights, pre, outputs, definitions = network(layers, "sigmoid", "bce")
+
+    result = derive(E_, weights[0], definitions=definitions).result
+    assert not any(r.split_fraction(f)[1] != 1 for f in sp.Mul.make_args(result))
+    assert max(len(a.args) for a in result.atoms(sp.Add)) == 2  # z − d and each 1 − y_l, as factors
+    assert sp.Add(zz - d) in sp.Mul.make_args(result) or sp.Add(d - zz) in sp.Mul.make_args(-result)
 
 
 def test_relu_records_where_it_has_no_derivative():
