@@ -11,6 +11,7 @@ from .definitions import Definition, fold
 from .steps import Step
 
 MAX_EXPANDED_TERMS = 256  # tidy and combine_cases expand only what is estimated below this many terms
+MAX_TIDIED_NODES = 400  # larger formulas only get their factors cancelled (linear work)
 
 
 def evaluate(expr: sp.Expr) -> sp.Expr:
@@ -21,10 +22,15 @@ def evaluate(expr: sp.Expr) -> sp.Expr:
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:
-    """The shortest of the normalised form, its factors cancelled against each other, and (only when its expansion
-    is estimated small) its factored form over one denominator; ties go to the cancelled, then the factored one."""
+    """The shortest of the normalised form, its factors cancelled against each other, and (only for a formula of at
+    most MAX_TIDIED_NODES nodes whose expansion is estimated small) its factored form over one denominator;
+    ties go to the cancelled, then the factored one."""
     plain = evaluate(expr)
     shared = cancel_factors(plain)
+    candidates = (shared, plain) if shared is not plain else (plain,)
+    if nodes(shared) > MAX_TIDIED_NODES:  # cancel, factor_terms and count_ops cost more than linear time
+        best = min(candidates, key=nodes)
+        return best if nodes(best) < nodes(expr) else expr
     small = shared.has(sp.Pow) and expansion_size(shared) <= MAX_EXPANDED_TERMS
     factored = sp.factor_terms(sp.cancel(shared) if small else shared)
     best = min((shared, factored, plain) if shared is not plain else (factored, plain), key=sp.count_ops)
@@ -33,6 +39,15 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     if best is not plain and best != plain and expr == plain:
         return best
     return expr
+
+
+def nodes(expr: sp.Basic, limit: int = 50_000) -> int:
+    """The number of nodes of the expression tree, counted without recursion up to `limit` (then `limit` + 1)."""
+    stack, count = [expr], 0
+    while stack and count <= limit:
+        count += 1
+        stack.extend(stack.pop().args)
+    return count
 
 
 def cancel_factors(expr: sp.Expr) -> sp.Expr:
@@ -125,7 +140,8 @@ def cancel_step(product: sp.Expr) -> tuple[Step, ...]:
 def fold_steps(expr: sp.Expr, definition: Definition) -> tuple[Step, ...]:
     """A `definition` step that writes the result back in terms of the named quantity."""
     folded = fold(expr, definition)
-    if folded == expr or sp.count_ops(folded) > sp.count_ops(expr):
+    size = sp.count_ops if nodes(expr) <= MAX_TIDIED_NODES else nodes
+    if folded == expr or size(folded) > size(expr):
         return ()
     return (Step(rule="definition", rhs=folded),)
 

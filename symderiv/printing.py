@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import sympy as sp
 from sympy.printing.conventions import split_super_sub
@@ -394,7 +395,20 @@ class TextbookTextPrinter(_TextbookRules, StrPrinter):
 
 def to_latex(expr, **settings) -> str:
     """Textbook LaTeX (math mode, without delimiters) of a sympy expression."""
-    return TextbookLatexPrinter(settings).doprint(expr)
+    if settings or not _cacheable(expr):
+        return TextbookLatexPrinter(settings).doprint(expr)
+    return _latex(expr)
+
+
+@lru_cache(maxsize=8192)
+def _latex(expr) -> str:
+    """Printed once per expression: a deep network's derivation cites the same factors in every part."""
+    return TextbookLatexPrinter({}).doprint(expr)
+
+
+def _cacheable(expr) -> bool:
+    """A sympy object without floats (2.0 == 2 in sympy, yet they print differently)."""
+    return isinstance(expr, sp.Basic) and not expr.has(sp.Float)
 
 
 def latex_relation(relation) -> str:
@@ -409,7 +423,15 @@ def to_latex_matrix(matrix, max_size: int = 8) -> str:
 
 def to_text(expr, **settings) -> str:
     """One-line Unicode text of a sympy expression, for terminals."""
-    return TextbookTextPrinter(settings).doprint(expr)
+    if settings or not _cacheable(expr):
+        return TextbookTextPrinter(settings).doprint(expr)
+    return _text(expr)
+
+
+@lru_cache(maxsize=8192)
+def _text(expr) -> str:
+    """Printed once per expression, as to_latex."""
+    return TextbookTextPrinter({}).doprint(expr)
 
 
 def text_relation(relation) -> str:

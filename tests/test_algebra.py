@@ -222,3 +222,16 @@ class TestExpansionBound:
         cancelled = cancel_factors(expr)
         assert sp.cancel(cancelled - expected) == 0
         assert not cancelled.has(sp.Pow) or expected.has(sp.Pow)
+
+
+def test_a_long_formula_only_gets_its_factors_cancelled():
+    import time
+
+    from symderiv.algebra import MAX_TIDIED_NODES, nodes
+
+    long = sp.Add(*[sp.sin(sp.Symbol(f"s{n}") * y) * sp.Symbol(f"t{n}") for n in range(MAX_TIDIED_NODES // 4)])
+    expr = sp.Mul((d - z) / (z - 1), 1 - z, long, evaluate=False)
+    assert nodes(long) > MAX_TIDIED_NODES
+    started = time.monotonic()
+    assert tidy(expr) == (z - d) * long
+    assert time.monotonic() - started < 5

@@ -243,3 +243,12 @@ def test_the_unit_step_prints_as_H():
     p = sp.Symbol("p")
     assert to_text(sp.Heaviside(p, 0)) == "H(p)"
     assert to_latex(sp.Heaviside(p, 0)) == r"H\left(p\right)"
+
+
+def test_printing_is_remembered_per_expression_but_floats_are_never_mixed_up_with_integers():
+    from symderiv.printing import to_latex, to_text
+
+    x = sp.Symbol("x")
+    assert to_text(2 * x) == to_text(2 * x) and to_latex(2 * x) == to_latex(2 * x)
+    assert "2.0" in to_text(sp.Float(2.0) * x) and "2.0" not in to_text(2 * x)
+    assert "2.0" in to_latex(sp.Float(2.0) * x) and "2.0" not in to_latex(2 * x)
