@@ -132,7 +132,10 @@ def _rebuilt(node: sp.Expr, parts: list, named: bool):
     problem = build_problem(node.func, tuple(parts))
     if problem:
         return problem
-    value = node.func(*parts)
+    try:
+        value = node.func(*parts)
+    except (TypeError, ValueError, ArithmeticError, NotImplementedError) as error:
+        return f"cannot be built ({error})"
     return node_problem(value) or value
 
 
