@@ -134,8 +134,8 @@ def with_relu(derivation, pre, activation: str):
     """For relu, the points p_l = 0 where the classical derivative does not exist, as conditions."""
     if activation != "relu":
         return derivation
-    used = [p for p in pre if any(isinstance(n, sp.Heaviside) and n.args[0] == p
-                                  for d in derivation.walk() for s in d.steps for n in sp.preorder_traversal(s.rhs))]
+    switched = {n.args[0] for d in derivation.walk() for s in d.steps for n in s.rhs.atoms(sp.Heaviside)}
+    used = [p for p in pre if p in switched]  # one walk for all layers
     extra = tuple(sp.Ne(p, 0) for p in used if sp.Ne(p, 0) not in derivation.conditions)
     return dataclasses.replace(derivation, conditions=derivation.conditions + extra) if extra else derivation
 
