@@ -21,7 +21,7 @@ SETTINGS = ((), ("-p", "loss=bce"), ("-p", "activation=tanh"), ("-p", "activatio
 SPLIT = """
 import sys, time
 from symderiv.catalog import backprop
-from symderiv import render
+from symderiv.output import render
 spent, verify = [0.0], backprop.verify
 def timed(*args):
     start = time.perf_counter(); result = verify(*args); spent[0] += time.perf_counter() - start; return result

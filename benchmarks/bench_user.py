@@ -36,7 +36,7 @@ EXPRESSIONS = {  # one term each, repeated with fresh names up to PARSE_CHARS ch
 def catalog_pairs() -> list[tuple[str, sp.Expr, sp.Expr]]:
     """(label, earlier form, result) for every part of every catalog problem, named quantities unfolded."""
     from symderiv import catalog
-    from symderiv.definitions import unfold
+    from symderiv.model.definitions import unfold
 
     pairs = []
     for name in catalog.names():
@@ -63,8 +63,8 @@ def long_expression(kind: str = "network", chars: int = PARSE_CHARS, start: int 
 
 def parse_times(kind: str, repeats: int = 5) -> tuple[int, float, float]:
     """Characters, and median seconds to parse with symderiv and with sympify; fresh names each time, so no cache hits."""
-    from symderiv.functions import sigmoid
-    from symderiv.parse import parse_expr
+    from symderiv.model.functions import sigmoid
+    from symderiv.read.parse import parse_expr
 
     ours, theirs = [], []
     for repeat in range(repeats):
@@ -80,7 +80,7 @@ def parse_times(kind: str, repeats: int = 5) -> tuple[int, float, float]:
 
 
 def _cold(call, repeats: int) -> list[float]:
-    from symderiv import verify
+    from symderiv.check import verify
 
     times = []
     for _ in range(repeats):

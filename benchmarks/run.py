@@ -27,7 +27,7 @@ def wall(command: list[str], cwd: Path = ROOT, repeats: int = REPEATS) -> float:
 
 def in_process(function, repeats: int = 3) -> float:
     """Median time of a call in a fresh cache state (caches cleared before each call)."""
-    from symderiv import verify
+    from symderiv.check import verify
 
     times = []
     for _ in range(repeats):

@@ -1,4 +1,4 @@
 """`python -m symderiv` runs the command line."""
-from .cli import main
+from symderiv.app.cli import main
 
 main(prog_name="symderiv")

@@ -6,9 +6,9 @@ import pytest
 import sympy as sp
 
 from symderiv import catalog
-from symderiv.definitions import Definition
-from symderiv.functions import softmax_component
-from symderiv.symbols import N, index, vector
+from symderiv.model.definitions import Definition
+from symderiv.model.functions import softmax_component
+from symderiv.model.symbols import N, index, vector
 
 
 @lru_cache(maxsize=None)

@@ -1,10 +1,10 @@
-"""Tests for symderiv.algebra: named rearrangements, singular points, cases in one formula, matrix form."""
+"""Tests for symderiv.derive.rearrange: named rearrangements, singular points, cases in one formula, matrix form."""
 
 import pytest
 import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
-from symderiv.algebra import (
+from symderiv.derive.rearrange import (
     combine_cases,
     evaluate,
     fold_steps,
@@ -13,9 +13,9 @@ from symderiv.algebra import (
     tidy,
     tidy_step,
 )
-from symderiv.definitions import Definition
-from symderiv.functions import sigmoid
-from symderiv.symbols import N, index, vector
+from symderiv.model.definitions import Definition
+from symderiv.model.functions import sigmoid
+from symderiv.model.symbols import N, index, vector
 
 x, sigma, t = vector("x"), vector("sigma"), vector("t")
 i, j, k = index("i"), index("j"), index("k")
@@ -183,7 +183,7 @@ class TestExpansionBound:
         ],
     )
     def test_estimates(self, expr, terms):
-        from symderiv.algebra import expansion_size
+        from symderiv.derive.rearrange import expansion_size
 
         assert expansion_size(expr) == terms
         assert len(sp.Add.make_args(sp.expand(sp.fraction(sp.together(expr))[0]))) <= terms
@@ -197,7 +197,7 @@ class TestExpansionBound:
     def test_blow_ups_are_left_unexpanded_at_once(self, expr):
         import time
 
-        from symderiv.algebra import MAX_EXPANDED_TERMS, expansion_size
+        from symderiv.derive.rearrange import MAX_EXPANDED_TERMS, expansion_size
 
         started = time.monotonic()
         assert expansion_size(expr) > MAX_EXPANDED_TERMS
@@ -217,7 +217,7 @@ class TestExpansionBound:
         ],
     )
     def test_factors_cancel_without_expanding(self, expr, expected):
-        from symderiv.algebra import cancel_factors
+        from symderiv.derive.rearrange import cancel_factors
 
         cancelled = cancel_factors(expr)
         assert sp.cancel(cancelled - expected) == 0
@@ -227,7 +227,7 @@ class TestExpansionBound:
 def test_a_long_formula_only_gets_its_factors_cancelled():
     import time
 
-    from symderiv.algebra import MAX_TIDIED_NODES, nodes
+    from symderiv.derive.rearrange import MAX_TIDIED_NODES, nodes
 
     long = sp.Add(*[sp.sin(sp.Symbol(f"s{n}") * y) * sp.Symbol(f"t{n}") for n in range(MAX_TIDIED_NODES // 4)])
     expr = sp.Mul((d - z) / (z - 1), 1 - z, long, evaluate=False)

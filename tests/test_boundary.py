@@ -1,6 +1,7 @@
-"""The architecture's boundary: the core imports sympy and the standard library only, does no I/O at import,
-and cli.py is the only module that knows click."""
+"""The architecture's boundary: the stages model → derive → check (and the catalog) import sympy and the
+standard library only, never the edges (read, output, app), do no I/O at import, and only app.cli knows click."""
 
+import ast
 import importlib.util
 import json
 import re
@@ -11,19 +12,35 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "symderiv"
-CORE = [
-    "steps", "rules", "planner", "verify", "definitions", "context", "algebra", "problem",
-    "symbols", "functions", "errors", "parse", "jacobian", "catalog", "usercheck", "written", "printing",
-    "identity", "graph", "chains", "sums",
-]
+CORE_STAGES = ("model", "derive", "check", "catalog")
+EDGES = ("read", "output", "app")
+PENDING = {"symderiv.output.printing"}  # the catalog still prints its remarks' formulas; they move to templates
+
+
+def stage_modules(stage: str) -> list[str]:
+    """Every module of one stage subpackage, as dotted names."""
+    folder = PACKAGE / stage
+    return [f"symderiv.{stage}" if path.stem == "__init__" else f"symderiv.{stage}.{path.stem}"
+            for path in sorted(folder.glob("*.py"))]
 
 
 def core_modules() -> list[str]:
-    """The core modules that exist, plus every problem module the catalog lists."""
-    from symderiv import catalog
+    """Every module of the core stages."""
+    return [name for stage in CORE_STAGES for name in stage_modules(stage)]
 
-    names = [f"symderiv.{m}" for m in CORE if importlib.util.find_spec(f"symderiv.{m}") is not None]
-    return names + [f"symderiv.catalog.{m}" for m in catalog.MODULES.values()]
+
+def imported_symderiv_modules(path: Path) -> set[str]:
+    """Every symderiv module a source file imports, at top level or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            found.add("<relative>")
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("symderiv") or name == "<relative>"}
 
 
 PROBE = r"""
@@ -59,11 +76,29 @@ def probe():
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_core_list_is_complete():
+def test_the_tree_shows_the_pipeline():
+    stages = sorted(path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists())
+    assert stages == sorted([*CORE_STAGES, *EDGES, "testing"])
+    assert sorted(path.name for path in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
     names = core_modules()
-    for required in ("steps", "rules", "planner", "verify", "definitions", "context", "algebra", "catalog"):
+    for required in ("model.steps", "derive.rules", "derive.planner", "check.verify", "catalog.softmax_jacobian"):
         assert f"symderiv.{required}" in names
-    assert "symderiv.catalog.softmax_jacobian" in names
+
+
+@pytest.mark.parametrize("stage", CORE_STAGES)
+def test_core_stages_never_import_the_edges(stage):
+    for path in (PACKAGE / stage).glob("*.py"):
+        imported = imported_symderiv_modules(path)
+        assert "<relative>" not in imported, f"{path.name}: use absolute imports"
+        bad = sorted(name for name in imported if name.split(".")[1:2] and name.split(".")[1] in EDGES
+                     and not (stage == "catalog" and name.startswith(tuple(PENDING))))
+        assert not bad, f"{stage}/{path.name} imports {bad}"
+
+
+def test_the_boundary_check_sees_a_violation(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text("def f():\n    from symderiv.output.printing import to_text\n")
+    assert "symderiv.output.printing" in imported_symderiv_modules(source)
 
 
 def test_core_imports_neither_click_nor_jinja2(probe):
@@ -82,7 +117,7 @@ def test_core_does_no_file_io_at_import(probe):
 
 def test_import_of_core_succeeds_standalone():
     code = (
-        "import symderiv.catalog, symderiv.planner, symderiv.verify, symderiv.rules, symderiv.steps; import sys; "
+        "import symderiv.catalog, symderiv.derive.planner, symderiv.check.verify, symderiv.derive.rules, symderiv.model.steps; import sys; "
         "assert 'click' not in sys.modules and 'jinja2' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
@@ -95,18 +130,14 @@ IMPORTS_JINJA = re.compile(r"^\s*(import\s+jinja2\b|from\s+jinja2\b)", re.M)
 def test_cli_is_the_only_module_importing_click():
     sources = {str(path.relative_to(PACKAGE)): path.read_text("utf-8") for path in PACKAGE.rglob("*.py")}
     importing = sorted(name for name, source in sources.items() if IMPORTS_CLICK.search(source))
-    assert importing == ["cli.py"]
+    assert importing == ["app/cli.py"]
 
 
-@pytest.mark.parametrize("name", CORE)
-def test_core_source_mentions_no_ui_library(name):
-    path = PACKAGE / f"{name}.py"
-    if not path.exists():
-        path = PACKAGE / name / "__init__.py"
-    if not path.exists():
-        pytest.skip(f"symderiv.{name} is not present")
-    source = path.read_text("utf-8")
-    assert not IMPORTS_CLICK.search(source) and not IMPORTS_JINJA.search(source)
+@pytest.mark.parametrize("stage", CORE_STAGES)
+def test_core_source_mentions_no_ui_library(stage):
+    for path in (PACKAGE / stage).glob("*.py"):
+        source = path.read_text("utf-8")
+        assert not IMPORTS_CLICK.search(source) and not IMPORTS_JINJA.search(source), path.name
 
 
 def test_catalog_problem_modules_mention_no_ui_library():

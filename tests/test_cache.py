@@ -1,4 +1,4 @@
-"""Tests for symderiv.cache: only recognizable entries are pruned, nothing is followed through a symlink,
+"""Tests for symderiv.app.cache: only recognizable entries are pruned, nothing is followed through a symlink,
 an entry is served only when every file is a regular file with its stored SHA-256, and any error is a miss."""
 
 import hashlib
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from symderiv import cache
-from symderiv.cache import CACHE_DIRNAME, MARKER, STALE_SECONDS, BuildCache
+from symderiv.app import cache
+from symderiv.app.cache import CACHE_DIRNAME, MARKER, STALE_SECONDS, BuildCache
 
 NAMES = ["questions.pdf", "solutions.pdf"]
 FOREIGN = ["pip", "fontconfig", "mesa_shader_cache", "thumbnails", "a" * 64, "b" * 64]
@@ -218,7 +218,7 @@ def test_stale_staging_folders_of_killed_builds_are_cleaned(tmp_path):
 
 KILLED_STORE = """
 import sys, time
-from symderiv import cache
+from symderiv.app import cache
 write = cache._write
 def slow(dir_fd, name, data):
     if name == "solutions.pdf":

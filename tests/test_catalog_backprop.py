@@ -6,11 +6,11 @@ import pytest
 import sympy as sp
 
 from symderiv import catalog
-from symderiv.definitions import unfold
-from symderiv.errors import InputError
-from symderiv.functions import expand_special, relu, sigmoid
-from symderiv import rules as r
-from symderiv.verify import verify
+from symderiv.model.definitions import unfold
+from symderiv.model.errors import InputError
+from symderiv.model.functions import expand_special, relu, sigmoid
+from symderiv.derive import rules as r
+from symderiv.check.verify import verify
 from test_catalog_common import agree, assert_rejected_exactly_there, part, solved, step_paths
 
 x, d, E, z, y = sp.symbols("x d E z y")
@@ -146,7 +146,7 @@ def test_the_cross_entropy_chain_only_cancels_factors_never_expands_them():
     """The output layer's z(1 − z) cancels the denominator of ∂E/∂z; the other factors stay as the chain gives them."""
     layers = 40  # planning only: expanding the product of 2L factors would take hours
     from symderiv.catalog.backprop import network
-    from symderiv.planner import derive
+    from symderiv.derive.planner import derive
 
     E_, weights, pre, outputs, definitions = network(layers, "sigmoid", "bce")
 

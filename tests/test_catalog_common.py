@@ -10,8 +10,8 @@ import sympy as sp
 
 from mutation import mutate, step_at, step_paths
 from symderiv import catalog
-from symderiv.render import render, solution_data
-from symderiv.verify import verify
+from symderiv.output.render import render, solution_data
+from symderiv.check.verify import verify
 
 ORDER = ["sigmoid-derivative", "backprop", "softmax-jacobian", "softmax-vjp", "cross-entropy-grad",
          "softmax-cross-entropy"]

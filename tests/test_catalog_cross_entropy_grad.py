@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from symderiv import catalog
-from symderiv.symbols import N, index, vector
+from symderiv.model.symbols import N, index, vector
 from test_catalog_common import solved
 
 Z, T = vector("z"), vector("t")

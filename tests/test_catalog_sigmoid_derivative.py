@@ -3,7 +3,7 @@
 import sympy as sp
 
 from symderiv import catalog
-from symderiv.functions import sigmoid
+from symderiv.model.functions import sigmoid
 from test_catalog_common import solved
 
 p = sp.Symbol("p")

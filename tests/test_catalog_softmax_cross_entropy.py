@@ -6,8 +6,8 @@ import pytest
 import sympy as sp
 
 from symderiv.catalog import softmax_cross_entropy as problem
-from symderiv.definitions import unfold
-from symderiv.symbols import N, index, scalar, vector
+from symderiv.model.definitions import unfold
+from symderiv.model.symbols import N, index, scalar, vector
 from test_catalog_common import agree, part, solved
 
 X, SIGMA, T, Z = vector("x"), vector("sigma"), vector("t"), vector("z")

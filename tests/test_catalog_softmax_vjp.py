@@ -3,8 +3,8 @@
 import pytest
 import sympy as sp
 
-from symderiv.definitions import unfold
-from symderiv.symbols import N, index, vector
+from symderiv.model.definitions import unfold
+from symderiv.model.symbols import N, index, vector
 from test_catalog_common import agree, solved
 
 X, SIGMA, V = vector("x"), vector("sigma"), vector("v")

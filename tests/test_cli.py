@@ -1,4 +1,4 @@
-"""Tests for symderiv.cli: every format, -o, --version, --help, and every error path's exit code and message."""
+"""Tests for symderiv.app.cli: every format, -o, --version, --help, and every error path's exit code and message."""
 
 import dataclasses
 import json
@@ -7,12 +7,14 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from symderiv import __version__, catalog, verify
-from symderiv.cli import main
+from symderiv import __version__
+from symderiv import catalog
+from symderiv.check import verify
+from symderiv.app.cli import main
 
 
 def tex_available():
-    from symderiv.pdf import tex_available as available
+    from symderiv.output.pdf import tex_available as available
 
     return available()
 

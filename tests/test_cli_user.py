@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from symderiv import catalog
-from symderiv.cli import main
-from symderiv.parse import parse_expr
-from symderiv.errors import SymderivError
+from symderiv.app.cli import main
+from symderiv.read.parse import parse_expr
+from symderiv.model.errors import SymderivError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CHAIN = ["derive", "--define", "y = sigmoid(w1*x)", "--expr", "(d - sigmoid(w2*y))**2/2", "--wrt", "w1"]
@@ -86,7 +86,7 @@ def _typed(part) -> str:
 
 @pytest.mark.parametrize("name", catalog.names())
 def test_check_right_and_wrong_answers_for_every_problem(name):
-    from symderiv.usercheck import _solved
+    from symderiv.read.answers import _solved
 
     last = _solved(name, (), "auto").parts[-1]
     right = run("check", name, "--answer", _typed(last))

@@ -1,11 +1,11 @@
-"""Tests for symderiv.definitions: named quantities, matched, unfolded and folded back."""
+"""Tests for symderiv.model.definitions: named quantities, matched, unfolded and folded back."""
 
 import pytest
 import sympy as sp
 
-from symderiv.definitions import Definition, fold, instances, match, unfold
-from symderiv.functions import sigmoid
-from symderiv.symbols import N, index, vector
+from symderiv.model.definitions import Definition, fold, instances, match, unfold
+from symderiv.model.functions import sigmoid
+from symderiv.model.symbols import N, index, vector
 
 x, sigma, a = vector("x"), vector("sigma"), vector("a")
 i, j, k = index("i"), index("j"), index("k")
@@ -151,16 +151,16 @@ class TestCheckCombined:
         ],
     )
     def test_numbers_and_exponents(self, values, expr, message):
-        from symderiv.definitions import check_combined
-        from symderiv.errors import InputError
+        from symderiv.model.definitions import check_combined
+        from symderiv.model.errors import InputError
 
         definitions = tuple(Definition(name=sp.Symbol(n), expr=v) for n, v in values.items())
         with pytest.raises(InputError, match=f"with its definitions substituted, the expression .*{message}"):
             check_combined({expr: "the expression"}, definitions)
 
     def test_depth_and_size_of_chains(self):
-        from symderiv import definitions as D
-        from symderiv.errors import InputError
+        from symderiv.model import definitions as D
+        from symderiv.model.errors import InputError
 
         names = sp.symbols(f"y1:{D.MAX_COMBINED_DEPTH + 2}")
         deep = tuple(Definition(name=n, expr=sp.sin(p)) for n, p in zip(names, (xs,) + names))
@@ -172,8 +172,8 @@ class TestCheckCombined:
             D.check_combined({names[19]: "y"}, doubling)  # 2**20 parts, a small graph: never built as a tree
 
     def test_a_cycle(self):
-        from symderiv.definitions import check_combined
-        from symderiv.errors import InputError
+        from symderiv.model.definitions import check_combined
+        from symderiv.model.errors import InputError
 
         with pytest.raises(InputError, match="cycle"):
             check_combined({u: "u"}, (Definition(name=u, expr=v + 1), Definition(name=v, expr=2 * u)))

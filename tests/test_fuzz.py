@@ -8,12 +8,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symderiv.cli import main
-from symderiv.errors import SymderivError
-from symderiv.functions import expand_special
-from symderiv.parse import parse_expr
-from symderiv.usercheck import check_answer, compare, derive_expression
-from symderiv.written import verify_written
+from symderiv.app.cli import main
+from symderiv.model.errors import SymderivError
+from symderiv.model.functions import expand_special
+from symderiv.read.parse import parse_expr
+from symderiv.read.answers import check_answer, compare, derive_expression
+from symderiv.read.written import verify_written
 
 EXAMPLES = int(os.environ.get("SYMDERIV_FUZZ_EXAMPLES", "40"))  # raise it for a long fuzzing run
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

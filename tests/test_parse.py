@@ -9,11 +9,11 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symderiv import parse
-from symderiv.errors import ParseError, SymderivError
-from symderiv.functions import relu, sigmoid, softmax_component
-from symderiv.parse import parse_equation, parse_expr
-from symderiv.symbols import N, index, scalar, vector
+from symderiv.read import parse
+from symderiv.model.errors import ParseError, SymderivError
+from symderiv.model.functions import relu, sigmoid, softmax_component
+from symderiv.read.parse import parse_equation, parse_expr
+from symderiv.model.symbols import N, index, scalar, vector
 
 a, b, x, y, z = (scalar(name) for name in "abxyz")
 i, j, k, m = (index(name) for name in "ijkm")
@@ -331,7 +331,7 @@ def test_parsing_never_evaluates_or_compiles_the_text(no_evaluation, text, expec
 
 
 def test_the_parser_imports_only_sympy_and_the_standard_library():
-    code = "import sys, symderiv.parse; print(sorted({'click', 'jinja2'} & set(sys.modules)))"
+    code = "import sys, symderiv.read.parse; print(sorted({'click', 'jinja2'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": ":".join(sys.path)}).stdout
     assert out.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Tests for symderiv.pdf: hardened, time-bounded pdflatex builds placed atomically."""
+"""Tests for symderiv.output.pdf: hardened, time-bounded pdflatex builds placed atomically."""
 
 import os
 import shutil
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.errors import InputError, TexFailed, TexMissing
-from symderiv.pdf import (
+from symderiv.model.errors import InputError, TexFailed, TexMissing
+from symderiv.output.pdf import (
     INSTALL_HINT,
     _tree_binds,
     compile_pdf,

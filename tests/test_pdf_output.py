@@ -9,10 +9,11 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from symderiv import __version__, catalog
-from symderiv.cli import main
-from symderiv.pdf import compile_pdf_with_log, overfull_boxes, tex_available
-from symderiv.render import render, solution_data
+from symderiv import __version__
+from symderiv import catalog
+from symderiv.app.cli import main
+from symderiv.output.pdf import compile_pdf_with_log, overfull_boxes, tex_available
+from symderiv.output.render import render, solution_data
 
 needs_tex = pytest.mark.skipif(not tex_available() and not os.environ.get("CI"),
                                reason="pdflatex is not installed (run `make setup`); in CI these tests always run")

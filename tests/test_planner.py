@@ -1,12 +1,13 @@
-"""Tests for symderiv.planner: a corpus checked against sympy, named quantities, cases, unknowns, Leibniz chains."""
+"""Tests for symderiv.derive.planner: a corpus checked against sympy, named quantities, cases, unknowns, Leibniz chains."""
 
 import pytest
 import sympy as sp
 
-from symderiv import planner, verify
-from symderiv.definitions import Definition, unfold
-from symderiv.functions import relu, sigmoid
-from symderiv.steps import Derivation
+from symderiv.derive import planner
+from symderiv.check import verify
+from symderiv.model.definitions import Definition, unfold
+from symderiv.model.functions import relu, sigmoid
+from symderiv.model.steps import Derivation
 
 x, a, b = sp.symbols("x a b")
 

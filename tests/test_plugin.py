@@ -32,7 +32,7 @@ def test_a_failure_reports_the_counterexample(pytester):
         "*difference: 2*d - 2*z*",
         "*counterexample: at d = 0.5, z = 2: actual = -1.5, expected = 1.5*",
     ])
-    assert "symderiv/testing.py" not in result.stdout.str()  # the traceback stops at the test
+    assert "symderiv/testing/equality.py" not in result.stdout.str()  # the traceback stops at the test
 
 
 def test_plain_assert_on_sympy_objects_is_explained(pytester):
@@ -63,7 +63,7 @@ def test_other_comparisons_are_left_alone(pytester):
 
 
 def test_loading_the_plugin_imports_neither_sympy_nor_symderiv_core():
-    code = "import sys, symderiv.pytest_plugin; print(sorted(m for m in ('sympy', 'symderiv.usercheck') if m in sys.modules))"
+    code = "import sys, symderiv.testing.pytest_plugin; print(sorted(m for m in ('sympy', 'symderiv.read.answers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -71,7 +71,7 @@ def test_loading_the_plugin_imports_neither_sympy_nor_symderiv_core():
 def test_the_plugin_is_registered_as_a_pytest11_entry_point():
     from importlib.metadata import entry_points
 
-    assert "symderiv.pytest_plugin" in {e.value for e in entry_points(group="pytest11")}
+    assert "symderiv.testing.pytest_plugin" in {e.value for e in entry_points(group="pytest11")}
 
 
 def test_a_huge_comparison_falls_back_to_pytests_report(pytester):
@@ -105,8 +105,8 @@ def test_a_huge_comparison_falls_back_to_pytests_report(pytester):
 def test_a_hanging_or_failing_report_is_cut_off_and_never_raises(pytester, explain):
     pytester.makeconftest(f"""
         import time
-        import symderiv.testing
-        symderiv.testing.explain_comparison = {explain}
+        import symderiv.testing.equality
+        symderiv.testing.equality.explain_comparison = {explain}
     """)
     pytester.makepyfile("""
         import sympy as sp
@@ -126,14 +126,14 @@ def test_a_hanging_or_failing_report_is_cut_off_and_never_raises(pytester, expla
 def test_the_hook_never_raises_and_declines_what_it_cannot_explain():
     import sympy as sp
 
-    from symderiv import pytest_plugin
+    from symderiv.testing import pytest_plugin
 
     x = sp.Symbol("x")
     assert pytest_plugin.pytest_assertrepr_compare(None, "==", sp.exp(sp.Integer(10) ** 100), x) is None
     assert pytest_plugin.pytest_assertrepr_compare(None, "==", sp.Add(*sp.symbols("s0:600")), x) is None
     assert pytest_plugin.pytest_assertrepr_compare(None, "==", object(), x) is None
     # the small comparison is explained; checked in a fresh process, where no other test's threads are forked
-    script = ("import sympy as sp; from symderiv import pytest_plugin; x = sp.Symbol('x'); "
+    script = ("import sympy as sp; from symderiv.testing import pytest_plugin; x = sp.Symbol('x'); "
               "print(pytest_plugin.pytest_assertrepr_compare(None, '==', x**2, x**3))")
     report = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60).stdout
     assert "counterexample" in report

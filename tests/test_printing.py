@@ -1,4 +1,4 @@
-"""Tests for symderiv.printing: textbook LaTeX and one-line Unicode text."""
+"""Tests for symderiv.output.printing: textbook LaTeX and one-line Unicode text."""
 
 import ast
 import os
@@ -10,9 +10,9 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symderiv.functions import relu, sigmoid
-from symderiv.pdf import compile_pdf, tex_available
-from symderiv.printing import (
+from symderiv.model.functions import relu, sigmoid
+from symderiv.output.pdf import compile_pdf, tex_available
+from symderiv.output.printing import (
     latex_relation,
     text_relation,
     to_latex,
@@ -197,7 +197,7 @@ def test_matrix_size_below_three_is_rejected():
 
 
 def test_printing_imports_only_sympy_and_the_standard_library():
-    source = Path(__file__).parents[1].joinpath("symderiv", "printing.py").read_text(encoding="utf-8")
+    source = Path(__file__).parents[1].joinpath("symderiv", "output", "printing.py").read_text(encoding="utf-8")
     modules = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -246,7 +246,7 @@ def test_the_unit_step_prints_as_H():
 
 
 def test_printing_is_remembered_per_expression_but_floats_are_never_mixed_up_with_integers():
-    from symderiv.printing import to_latex, to_text
+    from symderiv.output.printing import to_latex, to_text
 
     x = sp.Symbol("x")
     assert to_text(2 * x) == to_text(2 * x) and to_latex(2 * x) == to_latex(2 * x)

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from symderiv import definitions, parse
+from symderiv.model import definitions
+from symderiv.read import parse
 
 MEMORY = 1_500_000_000  # bytes of address space for each run
 GUARD = 60  # seconds before a run counts as a hang (on a shared, loaded machine)

@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symderiv import cache, resources, sheet
-from symderiv.cache import CACHE_DIRNAME
-from symderiv.cli import main
-from symderiv.pdf import tex_available
+from symderiv.app import cache
+from symderiv.output import resources
+from symderiv.app import sheet
+from symderiv.app.cache import CACHE_DIRNAME
+from symderiv.app.cli import main
+from symderiv.output.pdf import tex_available
 
 REPO = Path(__file__).resolve().parent.parent
 SYMDERIV = [sys.executable, "-m", "symderiv"]

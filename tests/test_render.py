@@ -1,4 +1,4 @@
-"""Tests for symderiv.render: the JSON contract, escaping, and the text / Markdown / LaTeX outputs."""
+"""Tests for symderiv.output.render: the JSON contract, escaping, and the text / Markdown / LaTeX outputs."""
 
 import dataclasses
 import json
@@ -12,9 +12,10 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symderiv import functions, render
-from symderiv.render import Latex, escape_tex
-from symderiv.symbols import index, vector
+from symderiv.model import functions
+from symderiv.output import render
+from symderiv.output.render import Latex, escape_tex
+from symderiv.model.symbols import index, vector
 
 X, SIGMA = vector("x"), vector("sigma")
 i, j, k = index("i"), index("j"), index("k")
@@ -36,7 +37,7 @@ def from_srepr(text):
 
 
 def tex_available():
-    from symderiv.pdf import tex_available as available
+    from symderiv.output.pdf import tex_available as available
 
     return available()
 
@@ -266,7 +267,7 @@ def test_text_marks_a_failed_step(softmax):
 
 
 def test_every_rule_has_a_page_name():
-    from symderiv.planner import rule_statements
+    from symderiv.derive.planner import rule_statements
 
     assert set(rule_statements()) <= set(render.rule_names())
 
@@ -313,7 +314,7 @@ def test_explicit_matrix_in_json(softmax_n3):
 @pytest.mark.skipif(not tex_available() and not os.environ.get("CI"), reason="pdflatex is not installed")
 @pytest.mark.parametrize("with_matrix", [False, True], ids=["symbolic", "n=3"])
 def test_tex_compiles(softmax, softmax_n3, tmp_path, with_matrix):
-    from symderiv.pdf import compile_pdf
+    from symderiv.output.pdf import compile_pdf
 
     remark = r"Specials: \input{x} 100% & $ # ~ ^ _ {} and Unicode σ_i ≠ 0, ∂ℓ/∂z, Σ_j, D ∈ ℝ^{N×N} ✓"
     solution = dataclasses.replace(softmax_n3 if with_matrix else softmax, remarks=(remark,))

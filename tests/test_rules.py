@@ -1,16 +1,17 @@
-"""Tests for symderiv.rules: each rule on its own, the quotient/reciprocal choice, and the rule statements."""
+"""Tests for symderiv.derive.rules: each rule on its own, the quotient/reciprocal choice, and the rule statements."""
 
 import re
 
 import pytest
 import sympy as sp
 
-from symderiv import planner, rules as r
-from symderiv.errors import InputError
-from symderiv.functions import relu, sigmoid
-from symderiv.planner import Planner, context, rule_statements
-from symderiv.symbols import N, index, vector
-from symderiv.verify import verify
+from symderiv.derive import planner
+from symderiv.derive import rules as r
+from symderiv.model.errors import InputError
+from symderiv.model.functions import relu, sigmoid
+from symderiv.derive.planner import Planner, context, rule_statements
+from symderiv.model.symbols import N, index, vector
+from symderiv.check.verify import verify
 
 x, a, b = sp.symbols("x a b")
 X, A = vector("x"), vector("a")

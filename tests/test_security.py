@@ -10,13 +10,13 @@ from unittest import mock
 import pytest
 from click.testing import CliRunner
 
-from symderiv import pdf
-from symderiv.cli import main
-from symderiv.errors import InputError
-from symderiv.pdf import tex_available
-from symderiv.printing import to_latex
-from symderiv.render import escape_tex
-from symderiv.symbols import checked_name, scalar
+from symderiv.output import pdf
+from symderiv.app.cli import main
+from symderiv.model.errors import InputError
+from symderiv.output.pdf import tex_available
+from symderiv.output.printing import to_latex
+from symderiv.output.render import escape_tex
+from symderiv.model.symbols import checked_name, scalar
 
 needs_tex = pytest.mark.skipif(not tex_available() and not os.environ.get("CI"),
                                reason="pdflatex is not installed (run `make setup`); in CI these tests always run")

@@ -1,4 +1,4 @@
-"""Tests for symderiv.sheet and symderiv.cache: homework sheets, their error messages, and the build cache."""
+"""Tests for symderiv.app.sheet and symderiv.app.cache: homework sheets, their error messages, and the build cache."""
 
 import os
 import shutil
@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symderiv import cache, catalog
-from symderiv.cli import main
-from symderiv.errors import InputError
-from symderiv.pdf import compile_pdf_with_log, overfull_boxes, tex_available
-from symderiv.render import solution_data
-from symderiv.resources import template_directory
-from symderiv.sheet import load_sheet, sheet_data, solve_entry
+from symderiv.app import cache
+from symderiv import catalog
+from symderiv.app.cli import main
+from symderiv.model.errors import InputError
+from symderiv.output.pdf import compile_pdf_with_log, overfull_boxes, tex_available
+from symderiv.output.render import solution_data
+from symderiv.output.resources import template_directory
+from symderiv.app.sheet import load_sheet, sheet_data, solve_entry
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "lecture-homework.toml"

@@ -6,9 +6,9 @@ from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from symderiv import catalog
 from symderiv.catalog import softmax_jacobian as problem
-from symderiv.errors import InputError
-from symderiv.jacobian import check_numeric, check_symbolic, explicit_matrix
-from symderiv.symbols import N, index, vector
+from symderiv.model.errors import InputError
+from symderiv.check.jacobian import check_numeric, check_symbolic, explicit_matrix
+from symderiv.model.symbols import N, index, vector
 
 X, SIGMA = vector("x"), vector("sigma")
 i, k = index("i"), index("k")

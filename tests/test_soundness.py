@@ -3,14 +3,14 @@ counterexample where one exists) and true ones accepted, through verify, check, 
 import pytest
 import sympy as sp
 
-from symderiv.errors import InputError
-from symderiv.functions import relu
-from symderiv.indexcheck import decide_indexed
-from symderiv.symbols import N, index, vector
+from symderiv.model.errors import InputError
+from symderiv.model.functions import relu
+from symderiv.check.indices import decide_indexed
+from symderiv.model.symbols import N, index, vector
 from symderiv.testing import assert_sym_equal
-from symderiv.usercheck import check_answer, derive_expression
-from symderiv.verify import decide, decide_expressions
-from symderiv.written import verify_written
+from symderiv.read.answers import check_answer, derive_expression
+from symderiv.check.verify import decide, decide_expressions
+from symderiv.read.written import verify_written
 
 x, y, p = sp.symbols("x y p")
 i, j, k = index("i"), index("j"), index("k")

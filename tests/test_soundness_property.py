@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symderiv import catalog
-from symderiv.functions import relu
-from symderiv.sampling import variables_of
-from symderiv.symbols import N
-from symderiv.verify import decide, oracle
+from symderiv.model.functions import relu
+from symderiv.check.sampling import variables_of
+from symderiv.model.symbols import N
+from symderiv.check.verify import decide, oracle
 
 PROBLEMS = ["sigmoid-derivative", "backprop", "softmax-jacobian", "softmax-vjp", "cross-entropy-grad"]
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,

@@ -1,11 +1,11 @@
-"""Tests for symderiv.steps: the calc-chain data model (Check, Step, Derivation)."""
+"""Tests for symderiv.model.steps: the calc-chain data model (Check, Step, Derivation)."""
 
 import dataclasses
 
 import pytest
 import sympy as sp
 
-from symderiv.steps import Check, Derivation, Step
+from symderiv.model.steps import Check, Derivation, Step
 
 x, y = sp.symbols("x y")
 OK = Check(ok=True, method="exact")

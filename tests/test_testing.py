@@ -2,8 +2,8 @@
 import pytest
 import sympy as sp
 
-from symderiv.errors import SymderivError
-from symderiv.functions import relu, sigmoid
+from symderiv.model.errors import SymderivError
+from symderiv.model.functions import relu, sigmoid
 from symderiv.testing import as_expression, assert_sym_equal, explain_comparison
 
 x, y = sp.symbols("x y")

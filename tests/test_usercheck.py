@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symderiv import catalog, usercheck
-from symderiv.definitions import unfold
-from symderiv.errors import InputError, SymderivError
-from symderiv.functions import expand_special, sigmoid
-from symderiv.parse import parse_expr
-from symderiv.symbols import index, scalar, vector
-from symderiv.written import verify_written, written_data
-from symderiv.usercheck import (
+from symderiv import catalog
+from symderiv.read import answers as usercheck
+from symderiv.model.definitions import unfold
+from symderiv.model.errors import InputError, SymderivError
+from symderiv.model.functions import expand_special, sigmoid
+from symderiv.read.parse import parse_expr
+from symderiv.model.symbols import index, scalar, vector
+from symderiv.read.written import verify_written, written_data
+from symderiv.read.answers import (
     check_answer, compare, counterexample, derive_expression, read_definitions, resolve_names,
 )
 
@@ -263,7 +264,7 @@ def test_bad_written_derivations_are_input_errors(text, message):
 
 
 def test_the_core_imports_neither_click_nor_jinja():
-    code = ("import sys, symderiv.usercheck, symderiv.testing; "
+    code = ("import sys, symderiv.read.answers, symderiv.testing; "
             "print(sorted({'click', 'jinja2'} & set(sys.modules)))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
 

@@ -1,15 +1,16 @@
-"""Tests for symderiv.verify: the checker must be able to fail (mutation tests), and each decision method."""
+"""Tests for symderiv.check.verify: the checker must be able to fail (mutation tests), and each decision method."""
 
 
 import pytest
 import sympy as sp
 
 from mutation import mutate, step_at, step_paths
-from symderiv import planner, verify
-from symderiv.functions import relu, sigmoid
-from symderiv.steps import Derivation, Step
-from symderiv.symbols import N, index, vector
-from symderiv.verify import decide, decide_expressions
+from symderiv.derive import planner
+from symderiv.check import verify
+from symderiv.model.functions import relu, sigmoid
+from symderiv.model.steps import Derivation, Step
+from symderiv.model.symbols import N, index, vector
+from symderiv.check.verify import decide, decide_expressions
 
 x, y = sp.symbols("x y")
 X, SIGMA = vector("x"), vector("sigma")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.resources import template_directory
+from symderiv.output.resources import template_directory
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def test_a_problem_renders_from_the_installed_wheel(wheel, tmp_path):
                     str(wheel)], check=True, capture_output=True, timeout=300)
     elsewhere = tmp_path / "elsewhere"  # not the repository, so its top-level templates/ cannot be found
     elsewhere.mkdir()
-    where = subprocess.run([str(python), "-c", "import symderiv.resources as r; print(r.template_directory())"],
+    where = subprocess.run([str(python), "-c", "import symderiv.output.resources as r; print(r.template_directory())"],
                            cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
     assert Path(where).is_relative_to(venv) and Path(where).parts[-2:] == ("symderiv", "templates")
     result = subprocess.run([str(python), "-m", "symderiv", "derive", "softmax-jacobian", "-f", "tex"],

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import importlib
 
-from ..errors import InputError
-from ..problem import Solution, closest, parse_params
+from symderiv.model.errors import InputError
+from symderiv.model.problem import Solution, closest, parse_params
 
 MODULES = {
     "sigmoid-derivative": "sigmoid_derivative",

@@ -5,14 +5,14 @@ import dataclasses
 
 import sympy as sp
 
-from ..chains import derive_backward
-from ..definitions import Definition
-from ..functions import relu, sigmoid
-from ..planner import Planner, derive
-from ..printing import to_text
-from ..problem import Param, Part, Solution
-from ..symbols import scalar
-from ..verify import verify
+from symderiv.derive.leibniz import derive_backward
+from symderiv.model.definitions import Definition
+from symderiv.model.functions import relu, sigmoid
+from symderiv.derive.planner import Planner, derive
+from symderiv.output.printing import to_text
+from symderiv.model.problem import Param, Part, Solution
+from symderiv.model.symbols import scalar
+from symderiv.check.verify import verify
 
 NAME = "backprop"
 TITLE = "Backpropagation through a scalar network"

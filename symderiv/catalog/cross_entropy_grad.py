@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..planner import derive
-from ..printing import to_text
-from ..problem import Param, Part, Solution
-from ..sums import shorthand
-from ..symbols import N, index, vector
-from ..verify import verify
+from symderiv.derive.planner import derive
+from symderiv.output.printing import to_text
+from symderiv.model.problem import Param, Part, Solution
+from symderiv.derive.sums import shorthand
+from symderiv.model.symbols import N, index, vector
+from symderiv.check.verify import verify
 
 NAME = "cross-entropy-grad"
 TITLE = "The gradient of the cross-entropy"

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..definitions import Definition
-from ..functions import sigmoid
-from ..planner import derive
-from ..printing import to_text
-from ..problem import Part, Solution
-from ..symbols import scalar
-from ..verify import verify
+from symderiv.model.definitions import Definition
+from symderiv.model.functions import sigmoid
+from symderiv.derive.planner import derive
+from symderiv.output.printing import to_text
+from symderiv.model.problem import Part, Solution
+from symderiv.model.symbols import scalar
+from symderiv.check.verify import verify
 
 NAME = "sigmoid-derivative"
 TITLE = "The derivative of the sigmoid"

@@ -5,16 +5,16 @@ import math
 
 import sympy as sp
 
-from ..chains import through_vector
-from ..definitions import Definition
-from ..planner import derive, with_conditions
-from ..printing import to_text
-from ..problem import Part, Solution
-from ..steps import Check, Derivation
-from ..sums import assume, derive_within, instance, log_sum_exp, sum_steps
-from ..symbols import N, index, scalar, vector
-from ..verify import verify
-from . import softmax_vjp
+from symderiv.derive.leibniz import through_vector
+from symderiv.model.definitions import Definition
+from symderiv.derive.planner import derive, with_conditions
+from symderiv.output.printing import to_text
+from symderiv.model.problem import Part, Solution
+from symderiv.model.steps import Check, Derivation
+from symderiv.derive.sums import assume, derive_within, instance, log_sum_exp, sum_steps
+from symderiv.model.symbols import N, index, scalar, vector
+from symderiv.check.verify import verify
+from symderiv.catalog import softmax_vjp
 
 NAME = "softmax-cross-entropy"
 TITLE = "Softmax with cross-entropy: the singularity and the fix"

@@ -4,13 +4,13 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ..definitions import Definition
-from ..functions import Jacobian, softmax_component
-from ..jacobian import check_numeric, check_symbolic, explicit_matrix
-from ..planner import derive_jacobian_entry
-from ..problem import Param, Part, Solution
-from ..symbols import N, index, vector
-from ..verify import verify
+from symderiv.model.definitions import Definition
+from symderiv.model.functions import Jacobian, softmax_component
+from symderiv.check.jacobian import check_numeric, check_symbolic, explicit_matrix
+from symderiv.derive.planner import derive_jacobian_entry
+from symderiv.model.problem import Param, Part, Solution
+from symderiv.model.symbols import N, index, vector
+from symderiv.check.verify import verify
 
 NAME = "softmax-jacobian"
 TITLE = "The Jacobian of softmax"

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..definitions import Definition
-from ..functions import softmax_component
-from ..problem import Part, Solution
-from ..sums import derive_within, shorthand
-from ..symbols import N, index, vector
-from ..verify import verify
+from symderiv.model.definitions import Definition
+from symderiv.model.functions import softmax_component
+from symderiv.model.problem import Part, Solution
+from symderiv.derive.sums import derive_within, shorthand
+from symderiv.model.symbols import N, index, vector
+from symderiv.check.verify import verify
 
 NAME = "softmax-vjp"
 TITLE = "A vector times the Jacobian of softmax"

@@ -13,9 +13,9 @@ import stat
 import sys
 from pathlib import Path
 
-from .errors import InputError, SymderivError
+from symderiv.model.errors import InputError, SymderivError
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 _RESOURCE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG, errno.ENOMEM}
 
 

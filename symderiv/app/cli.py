@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import InputError, SymderivError
-from .pdf import Terminated, tex_stops_on_signals
-from .resources import check_destination, place_files, read_capped, shown
+from symderiv import __version__
+from symderiv.model.errors import InputError, SymderivError
+from symderiv.output.pdf import Terminated, tex_stops_on_signals
+from symderiv.output.resources import check_destination, place_files, read_capped, shown
 
 FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf")
 MAX_FILE_BYTES = 400_000  # 100,000 characters of UTF-8; verify_written refuses more characters than that
@@ -58,7 +58,7 @@ def main():
 @main.command("list")
 def list_problems():
     """List the problems symderiv can derive, with a one-line description each."""
-    from .catalog import module, names
+    from symderiv.catalog import module, names
 
     width = max(map(len, names()))
     for name in names():
@@ -108,7 +108,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
 
     Exits with 0 when every step verified, 1 when some step did not (or no rule applies), 2 on bad input.
     """
-    from .render import render, solution_data
+    from symderiv.output.render import render, solution_data
 
     _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines)
@@ -152,8 +152,8 @@ def check(problem, answer, part, params, expr, wrt, defines):
     Prints "correct" and how it was decided (exit 0), or "incorrect" with a counterexample point,
     both values there and the expected result (exit 1); exit 2 on bad input.
     """
-    from .render import environment
-    from .usercheck import answer_data, check_answer
+    from symderiv.output.render import environment
+    from symderiv.read.answers import answer_data, check_answer
 
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
@@ -185,8 +185,8 @@ def verify_file(file, fmt, output, templates):
     Each line is marked ✓ (with the method) or ✗, and the first false link is shown with a
     counterexample. Exits with 0 when every link holds, 1 when one is false or undecided, 2 on bad input.
     """
-    from .render import render_template, to_json
-    from .written import verify_written, written_data
+    from symderiv.output.render import render_template, to_json
+    from symderiv.read.written import verify_written, written_data
 
     _before_writing(output, fmt, templates)
     written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
@@ -231,7 +231,7 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
     Each TeX run stops after $SYMDERIV_TEX_TIMEOUT seconds (default 60); docs/sheets.md has the details.
     Exits with 0 on success, 1 when a derivation does not verify or TeX fails, 2 on a bad sheet.
     """
-    from .sheet import build as build_sheet
+    from symderiv.app.sheet import build as build_sheet
 
     _warn_unsandboxed(templates)
     built = build_sheet(sheet, out_dir, keep_tex=keep_tex, templates=templates, use_cache=not no_cache,
@@ -253,7 +253,7 @@ def _before_writing(output: Path | None, fmt: str, templates: Path | None) -> No
     if output is not None:
         check_destination(output)
     if fmt == "pdf":
-        from .pdf import tex_timeout
+        from symderiv.output.pdf import tex_timeout
 
         tex_timeout()
         _warn_unsandboxed(templates)
@@ -261,7 +261,7 @@ def _before_writing(output: Path | None, fmt: str, templates: Path | None) -> No
 
 def _warn_unsandboxed(templates: Path | None) -> None:
     """Templates from --templates can read files through TeX when no sandbox is available: say so."""
-    from .pdf import sandbox_available, tex_available
+    from symderiv.output.pdf import sandbox_available, tex_available
 
     if templates is not None and tex_available() and not sandbox_available():
         click.echo(f"symderiv: warning: bubblewrap (bwrap) does not work here, so TeX run on the templates in "
@@ -270,7 +270,7 @@ def _warn_unsandboxed(templates: Path | None) -> None:
 
 def _pdf(tex: str, destination: Path) -> None:
     """Typeset `tex` (one TeX code path: the timeout, sandbox and atomic placement of pdf.compile_pdf)."""
-    from .pdf import compile_pdf
+    from symderiv.output.pdf import compile_pdf
 
     compile_pdf(tex, destination)
     click.echo(f"wrote {shown(destination)}", err=True)
@@ -280,12 +280,12 @@ def _solution(problem, params, method, expr, wrt, defines):
     """The catalog problem, or the --expr expression derived (its warnings go to stderr)."""
     _exclusive(problem, expr, wrt, defines)
     if expr is None:
-        from .catalog import solve
+        from symderiv.catalog import solve
 
         return solve(problem, params, method)
     if params:
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
-    from .usercheck import derive_expression
+    from symderiv.read.answers import derive_expression
 
     derived = derive_expression(expr, wrt, defines, method)
     for warning in derived.warnings:
@@ -315,7 +315,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _report_failures(solution) -> None:
-    from .printing import to_text
+    from symderiv.output.printing import to_text
 
     for part, derivation, n in solution.failures()[:5]:
         previous = derivation.lhs if n == 0 else derivation.steps[n - 1].rhs

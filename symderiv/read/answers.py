@@ -11,15 +11,15 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .definitions import MAX_DEFINITIONS, Definition, check_combined, unfold
-from .errors import InputError, SymderivError
-from .parse import parse_equation, parse_expr
-from .printing import to_latex, to_text
-from .problem import Part, Solution
-from .steps import Check, Derivation
-from .symbols import N, index, scalar, unclash
-from . import sampling
-from .verify import decide, oracle, verify
+from symderiv.model.definitions import MAX_DEFINITIONS, Definition, check_combined, unfold
+from symderiv.model.errors import InputError, SymderivError
+from symderiv.read.parse import parse_equation, parse_expr
+from symderiv.output.printing import to_latex, to_text
+from symderiv.model.problem import Part, Solution
+from symderiv.model.steps import Check, Derivation
+from symderiv.model.symbols import N, index, scalar, unclash
+from symderiv.check import sampling
+from symderiv.check.verify import decide, oracle, verify
 
 
 
@@ -91,7 +91,7 @@ class Derived:
 
 def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: str = "auto") -> Derived:
     """∂expr/∂wrt by the planner, every link verified, packed as the problem named "expr"."""
-    from .planner import context, derive
+    from symderiv.derive.planner import context, derive
 
     definitions = read_definitions(defines)
     var = read_variable(wrt)
@@ -205,7 +205,7 @@ def check_answer(answer: str, *, problem: str | None = None, part: str | None = 
 
 @lru_cache(maxsize=16)
 def _solved(name: str, params: tuple, method: str) -> Solution:
-    from .catalog import solve
+    from symderiv.catalog import solve
 
     return solve(name, dict(params), method)
 

@@ -7,14 +7,14 @@ from functools import lru_cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from .definitions import Definition, unfold
-from .functions import expand_special
-from .graph import decide_on_graph
-from . import sampling
-from .identity import MAX_TERMS, exact_zero, expansion_size
-from .indexcheck import decide_indexed
-from .steps import Check, Derivation
-from .symbols import unclash
+from symderiv.model.definitions import Definition, unfold
+from symderiv.model.functions import expand_special
+from symderiv.check.deep_chains import decide_on_graph
+from symderiv.check import sampling
+from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
+from symderiv.check.indices import decide_indexed
+from symderiv.model.steps import Check, Derivation
+from symderiv.model.symbols import unclash
 
 SIMPLIFY_MAX_OPS = 120
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from .functions import relu, sigmoid
+from symderiv.model.functions import relu, sigmoid
 
 LOW, HIGH, TOP = 60, 120, 240  # working precisions, in decimal digits
 AGREEING = 12  # points that must agree before the sides are taken as equal

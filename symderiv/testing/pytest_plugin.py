@@ -57,7 +57,7 @@ def _small(expr) -> bool:
 
 
 def _explained_in_child(left, right) -> list[str] | None:
-    """symderiv.testing.explain_comparison run in a forked child, killed past BUDGET_SECONDS; None on any failure."""
+    """symderiv.testing.equality.explain_comparison run in a forked child, killed past BUDGET_SECONDS; None on any failure."""
     import os
     import select
     import time
@@ -95,7 +95,7 @@ def _child(reader: int, writer: int, left, right) -> None:
     try:
         os.close(reader)
         _limit_memory()
-        from symderiv.testing import explain_comparison
+        from symderiv.testing.equality import explain_comparison
 
         data = "\n".join(["ok", *map(str, explain_comparison(left, right))]).encode()
         while data:

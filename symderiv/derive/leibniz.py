@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import rules as r
-from .planner import NamedChain, Planner, context, derive, with_conditions
-from .steps import Derivation, Step
+from symderiv.derive import rules as r
+from symderiv.derive.planner import NamedChain, Planner, context, derive, with_conditions
+from symderiv.model.steps import Derivation, Step
 
 
 def derive_from(expr: sp.Expr, var: sp.Expr, known: sp.Expr, planner: Planner | None = None, **options) -> Derivation:

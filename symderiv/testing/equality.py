@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 
 import sympy as sp
 
-from .functions import expand_special
-from .identity import MAX_TERMS, expansion_size
-from .parse import parse_expr
-from .steps import Check
-from .usercheck import compare, counterexample
+from symderiv.model.functions import expand_special
+from symderiv.check.exact import MAX_TERMS, expansion_size
+from symderiv.read.parse import parse_expr
+from symderiv.model.steps import Check
+from symderiv.read.answers import compare, counterexample
 
 SIMPLIFY_MAX_OPS = 150
 

@@ -6,7 +6,7 @@ import random
 import mpmath
 import sympy as sp
 
-from .steps import Check
+from symderiv.model.steps import Check
 
 FD_STEP, FD_DIGITS, FD_TOLERANCE = mpmath.mpf("1e-12"), 40, mpmath.mpf("1e-15")
 

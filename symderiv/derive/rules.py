@@ -5,10 +5,10 @@ from typing import ClassVar, Protocol
 
 import sympy as sp
 
-from .context import Context, unfold_once
-from .functions import relu, sigmoid
-from .steps import Derivation, Step
-from .symbols import sift_term
+from symderiv.derive.context import Context, unfold_once
+from symderiv.model.functions import relu, sigmoid
+from symderiv.model.steps import Derivation, Step
+from symderiv.model.symbols import sift_term
 
 
 class Planner(Protocol):

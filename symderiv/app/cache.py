@@ -25,9 +25,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
-from .errors import InputError
-from .resources import shown, template_directory
+from symderiv import __version__
+from symderiv.model.errors import InputError
+from symderiv.output.resources import shown, template_directory
 
 CACHE_DIRNAME = ".symderiv-cache"
 MARKER = "symderiv-cache.json"
@@ -48,7 +48,7 @@ def build_key(sheet_source: bytes, templates: Path | None = None) -> str:
     for label, value in (("symderiv", __version__), ("sympy", _version("sympy")), ("jinja2", _version("jinja2"))):
         _feed(digest, label, value.encode())
     _feed(digest, "sheet", sheet_source)
-    _feed_tree(digest, "package", Path(__file__).resolve().parent, "*.py")
+    _feed_tree(digest, "package", Path(__file__).resolve().parent.parent, "*.py")
     _feed_tree(digest, "templates", template_directory(), "*")
     if templates is not None:
         _feed_tree(digest, "override", Path(templates), "*")

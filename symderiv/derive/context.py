@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from .definitions import Definition, instances, lookup
+from symderiv.model.definitions import Definition, instances, lookup
 
 METHODS = ("auto", "quotient", "reciprocal")
 

@@ -13,11 +13,11 @@ from functools import lru_cache
 import mpmath
 import sympy as sp
 
-from .definitions import Definition, unfold
-from .functions import expand_special
-from . import sampling
-from .identity import exact_zero
-from .steps import Check
+from symderiv.model.definitions import Definition, unfold
+from symderiv.model.functions import expand_special
+from symderiv.check import sampling
+from symderiv.check.exact import exact_zero
+from symderiv.model.steps import Check
 
 MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept

@@ -6,8 +6,8 @@ from functools import cached_property, lru_cache
 
 import sympy as sp
 
-from .errors import InputError
-from .parse import build_problem, node_problem
+from symderiv.model.errors import InputError
+from symderiv.model.limits import build_problem, node_problem
 
 MAX_DEFINITIONS = 200  # named quantities in one question
 MAX_COMBINED_DEPTH = 128  # levels of an expression once every name in it is replaced by its definition
@@ -223,7 +223,7 @@ def fold(expr: sp.Expr, definition: Definition) -> sp.Expr:
     replaced = _replace_exponentials(expr, definition)
     if replaced == expr:
         return expr
-    from .algebra import MAX_EXPANDED_TERMS, expansion_size  # algebra builds on this module
+    from symderiv.derive.rearrange import MAX_EXPANDED_TERMS, expansion_size  # algebra builds on this module
 
     return sp.cancel(replaced) if expansion_size(replaced) <= MAX_EXPANDED_TERMS else replaced
 
@@ -263,7 +263,7 @@ def _solve_key(definition: Definition, binding: dict) -> sp.Expr:
 @lru_cache(maxsize=256)
 def _solve_key_cached(name: sp.Expr, value: sp.Expr) -> sp.Expr:
     """q = (a·t + b)/(c·t + d) in the key t gives t = (b − d·q)/(c·q − a)."""
-    from .algebra import MAX_EXPANDED_TERMS, expansion_size
+    from symderiv.derive.rearrange import MAX_EXPANDED_TERMS, expansion_size
 
     if expansion_size(value) > MAX_EXPANDED_TERMS:
         raise ValueError(f"{name} = {value} is too large to solve for its exponential")

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .identity import MAX_TERMS, exact_zero, expansion_size
-from .sampling import Witness, describe
-from .steps import Check
-from .symbols import N
+from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
+from symderiv.check.sampling import Witness, describe
+from symderiv.model.steps import Check
+from symderiv.model.symbols import N
 
 MAX_INDICES = 5  # free indices; beyond this the case analysis is refused
 MAX_CONSTANT = 64  # an index constant or sum bound beyond this is kept symbolic (never written out)

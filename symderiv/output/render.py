@@ -10,15 +10,15 @@ from pathlib import Path
 import jinja2
 import sympy as sp
 
-from . import __version__
-from .planner import rule_statements
-from .printing import (latex_relation, negated, ordered_terms, text_relation, to_latex, to_latex_matrix, to_text,
+from symderiv import __version__
+from symderiv.derive.planner import rule_statements
+from symderiv.output.printing import (latex_relation, negated, ordered_terms, text_relation, to_latex, to_latex_matrix, to_text,
                        to_text_matrix)
-from .definitions import unfold
-from .errors import InputError
-from .problem import Solution
-from .resources import read_capped, shown, template_directory
-from .steps import Derivation
+from symderiv.model.definitions import unfold
+from symderiv.model.errors import InputError
+from symderiv.model.problem import Solution
+from symderiv.output.resources import read_capped, shown, template_directory
+from symderiv.model.steps import Derivation
 
 FORMATS = {"text": "text.j2", "tex": "document.tex.j2", "md": "markdown.md.j2"}
 SPLIT_AT, LINE_LENGTH = 90, 60  # characters of one-line text: a longer sum is broken into lines of about this length

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cache
-from .errors import DerivationFailed, InputError, TexFailed, TexMissing, nearest
-from .pdf import tex_timeout  # one timeout rule for every TeX run
-from .resources import check_destination, place_files, read_capped, shown
+from symderiv.app import cache
+from symderiv.model.errors import DerivationFailed, InputError, TexFailed, TexMissing, nearest
+from symderiv.output.pdf import tex_timeout  # one timeout rule for every TeX run
+from symderiv.output.resources import check_destination, place_files, read_capped, shown
 
 SHEET_KEYS = ("title", "course", "author", "date", "problem")
 ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question")
@@ -193,8 +193,8 @@ def _shown(value) -> str:
 # --- solving and rendering ------------------------------------------------------------------------
 def check_names(sheet: Sheet) -> None:
     """Every catalog name and its params exist (cheap), before any problem is solved."""
-    from .catalog import MODULES, module
-    from .problem import parse_params
+    from symderiv.catalog import MODULES, module
+    from symderiv.model.problem import parse_params
 
     for entry in sheet.entries:
         if entry.name is None:
@@ -216,11 +216,11 @@ def solve_entry(entry: Entry, path: Path):
     where = f"{path}, problem {entry.number}"
     try:
         if entry.name is not None:
-            from .catalog import solve
+            from symderiv.catalog import solve
 
             solution = solve(entry.name, entry.params)
         else:
-            from .usercheck import derive_expression
+            from symderiv.read.answers import derive_expression
 
             solution = derive_expression(entry.expr, entry.wrt, entry.define).solution
     except InputError as error:
@@ -239,7 +239,7 @@ def solve_entry(entry: Entry, path: Path):
 
 def sheet_data(sheet: Sheet, solutions: list) -> dict:
     """The sheet as plain data for the templates: questions numbered 1, 2, … with items (a), (b) when grouped."""
-    from .render import LETTERS, ROMAN, solution_data
+    from symderiv.output.render import LETTERS, ROMAN, solution_data
 
     groups: list[list] = []
     for entry, solution in zip(sheet.entries, solutions):
@@ -290,7 +290,7 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
         return Built(files=files, cached=True)
     check_names(sheet)
     timeout = tex_timeout()
-    from .pdf import INSTALL_HINT, tex_available
+    from symderiv.output.pdf import INSTALL_HINT, tex_available
 
     if not tex_available():
         raise TexMissing(INSTALL_HINT)
@@ -317,8 +317,8 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
 
 def _typeset(data: dict, work: Path, templates: Path | None, timeout: float, destinations: dict) -> dict[str, Path]:
     """Both documents rendered and compiled side by side in `work`; nothing is placed yet; interrupted, TeX is stopped."""
-    from .pdf import compile_pdf, kill_running
-    from .render import render_template
+    from symderiv.output.pdf import compile_pdf, kill_running
+    from symderiv.output.render import render_template
 
     staged = {}
     for kind in KINDS:

@@ -7,8 +7,8 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from .definitions import Definition, fold
-from .steps import Step
+from symderiv.model.definitions import Definition, fold
+from symderiv.model.steps import Step
 
 MAX_EXPANDED_TERMS = 256  # tidy and combine_cases expand only what is estimated below this many terms
 MAX_TIDIED_NODES = 400  # larger formulas only get their factors cancelled (linear work)

@@ -5,7 +5,7 @@ import re
 
 import sympy as sp
 
-from .errors import InputError
+from symderiv.model.errors import InputError
 
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 

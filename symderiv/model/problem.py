@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .definitions import Definition
-from .errors import InputError, nearest
-from .steps import Derivation
+from symderiv.model.definitions import Definition
+from symderiv.model.errors import InputError, nearest
+from symderiv.model.steps import Derivation
 
 
 @dataclass(frozen=True, kw_only=True)

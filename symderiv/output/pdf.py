@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from symderiv.errors import InputError, TexFailed, TexMissing
-from symderiv.resources import place_files
+from symderiv.model.errors import InputError, TexFailed, TexMissing
+from symderiv.output.resources import place_files
 
 INSTALL_HINT = (
     "pdflatex was not found; install TeX Live with `make setup` (or: apt-get install "

@@ -7,11 +7,11 @@ from typing import ClassVar
 
 import sympy as sp
 
-from .algebra import fold_steps, tidy_step
-from .definitions import Definition, unfold
-from .planner import derive, with_conditions
-from .steps import Derivation, Step
-from .symbols import sift_term
+from symderiv.derive.rearrange import fold_steps, tidy_step
+from symderiv.model.definitions import Definition, unfold
+from symderiv.derive.planner import derive, with_conditions
+from symderiv.model.steps import Derivation, Step
+from symderiv.model.symbols import sift_term
 
 
 class Shorthand(sp.Symbol):

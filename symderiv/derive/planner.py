@@ -4,12 +4,12 @@ from __future__ import annotations
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from . import rules as r
-from .algebra import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
-from .context import METHODS, Context
-from .definitions import Definition
-from .errors import InputError
-from .steps import Derivation, Step
+from symderiv.derive import rules as r
+from symderiv.derive.rearrange import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
+from symderiv.derive.context import METHODS, Context
+from symderiv.model.definitions import Definition
+from symderiv.model.errors import InputError
+from symderiv.model.steps import Derivation, Step
 
 
 class NamedChain(r.Rule):

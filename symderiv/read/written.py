@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import __version__
-from .definitions import Definition
-from .errors import InputError, SymderivError
-from .parse import parse_expr
-from .printing import to_latex, to_text
-from .steps import Check
-from .usercheck import Counterexample, check_acyclic, quoted, compare, counterexample, read_definitions
+from symderiv import __version__
+from symderiv.model.definitions import Definition
+from symderiv.model.errors import InputError, SymderivError
+from symderiv.read.parse import parse_expr
+from symderiv.output.printing import to_latex, to_text
+from symderiv.model.steps import Check
+from symderiv.read.answers import Counterexample, check_acyclic, quoted, compare, counterexample, read_definitions
 
 MAX_WRITTEN_LINES, MAX_WRITTEN_CHARS = 1000, 100_000
 _DERIVATIVE_LINE = re.compile(r"d\s*/\s*d\s*([A-Za-z][A-Za-z0-9_]*(?:\[[^\]]*\])?)(?=[\s(])\s*(.*)\Z", re.S)

@@ -11,15 +11,14 @@ import warnings
 
 import sympy as sp
 
-from . import symbols
-from .errors import ParseError
-from .functions import relu, sigmoid, softmax_component
+from symderiv.model import symbols
+from symderiv.model.errors import ParseError
+from symderiv.model.functions import relu, sigmoid, softmax_component
+from symderiv.model.limits import UNDEFINED as _UNDEFINED, MAX_DIGITS, MAX_EXPONENT, digits  # noqa: F401 (MAX_* re-exported)
 
 MAX_LENGTH = 5000  # characters of input
 MAX_NODES = 3000  # expression nodes in the syntax tree
 MAX_DEPTH = 60  # nesting of brackets, and of operators (a chain a+b+c counts once)
-MAX_DIGITS = 100  # digits of any number, typed (with its e-exponent) or computed (2**300)
-MAX_EXPONENT = 1000  # numerator and denominator of any numeric exponent
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
              "tan": sp.tan, "tanh": sp.tanh, "sigmoid": sigmoid, "relu": relu, "abs": sp.Abs, "Abs": sp.Abs}
@@ -49,7 +48,6 @@ _SYNTAX = [  # Python's SyntaxError message -> ours
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\*\*|//|[<>=!]=|\S")
 _DECIMAL = re.compile(r"([\d_]*)(?:\.([\d_]*))?(?:[eE]([+-]?[\d_]+))?\Z")
 _EQUATION = re.compile(r"\s*(\w+)\s*=(?!=)")
-_UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 _SPACE = " \t\r\n"
 
 
@@ -75,38 +73,6 @@ def parse_equation(text: str) -> tuple[str, sp.Expr]:
     return name, expr
 
 
-def build_problem(func, args: tuple) -> str | None:
-    """What building func(*args) would break, said before it is built: an exponent, or the digits of a power or product."""
-    if func is sp.Pow and args[1].is_Rational:
-        base, exponent = args
-        total = exponent * base.exp if base.is_Pow and base.exp.is_Rational else exponent
-        if max(abs(total.p), total.q) > MAX_EXPONENT:
-            return f"has exponent {_short_number(total)}, too large (at most {MAX_EXPONENT})"
-        if base.is_Rational and abs(exponent) * digits(base) > MAX_DIGITS:
-            return f"has a power with more than {MAX_DIGITS} digits"
-    if func is sp.Mul and sum(digits(a) for a in args if a.is_Rational) > MAX_DIGITS:
-        return f"has a product with more than {MAX_DIGITS} digits"
-    return None
-
-
-def node_problem(value: sp.Expr) -> str | None:
-    """What a newly built node breaks, seen in it and its direct parts: a number's digits, an exponent, a value
-    that is undefined or not real."""
-    for part in (value, *value.args):
-        if part in _UNDEFINED or part is sp.I:
-            return "is not a real number" if part is sp.I else "is undefined (division by zero?)"
-        if part.is_Rational and digits(part) > MAX_DIGITS:
-            return f"has a number with more than {MAX_DIGITS} digits"
-        if part.is_Pow and part.exp.is_Rational and max(abs(part.exp.p), part.exp.q) > MAX_EXPONENT:
-            return f"has exponent {_short_number(part.exp)}, too large (at most {MAX_EXPONENT})"
-    return None
-
-
-def _short_number(number: sp.Rational) -> str:
-    text = str(number)
-    return text if len(text) <= 12 else f"about 10^{round(digits(number))}"
-
-
 def _check_text(text: str) -> None:
     """Input is a string of printable ASCII, tabs and newlines, at most MAX_LENGTH long."""
     if not isinstance(text, str):
@@ -122,11 +88,6 @@ def _check_text(text: str) -> None:
 def _is_name(node: ast.AST, *excluded: str) -> bool:
     """Whether `node` is a plain name of the grammar, other than the excluded ones."""
     return isinstance(node, ast.Name) and bool(symbols.NAME_PATTERN.match(node.id)) and node.id not in excluded
-
-
-def digits(number: sp.Rational) -> float:
-    """About how many decimal digits a rational number's numerator and denominator have together."""
-    return (math.log10(abs(number.p)) if number.p else 0) + math.log10(number.q)
 
 
 def _carets_as_powers(body: str) -> tuple[str, list[int]]:

@@ -1,0 +1,1 @@
+"""The command line, homework sheets and their build cache."""

@@ -1,0 +1,1 @@
+"""The data model: steps and derivations, problems, named quantities, symbols, functions, errors."""

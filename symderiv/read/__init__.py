@@ -1,0 +1,1 @@
+"""What users type: expressions, answers and written derivations, read by the safe parser."""
