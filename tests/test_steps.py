@@ -142,5 +142,5 @@ class TestFailures:
 
 def test_repr_latex_is_an_aligned_chain_naming_each_rule():
     text = chain(2 * x, x + x)._repr_latex_()
-    assert text.startswith(r"$\begin{aligned}") and text.endswith(r"\end{aligned}$")
-    assert text.count("&=") == 2 and r"\text{r0}" in text and r"\text{r1}" in text
+    assert text.startswith(r"$$\begin{aligned}") and text.endswith(r"\end{aligned}$$")
+    assert text.count("&=") == 2 and r"\text{[r0]}" in text and r"\text{[r1]}" in text

@@ -11,7 +11,8 @@ from symderiv.model.errors import InputError, SymderivError
 from symderiv.output.pdf import Terminated, tex_stops_on_signals
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
 
-FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf")
+FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf", "html")
+PRESENTED = {"html": "page"}  # -f html is a whole page (the notebook's html is a fragment)
 MAX_FILE_BYTES = 400_000  # 100,000 characters of UTF-8; verify_written refuses more characters than that
 METHOD_HELP = "Where both the quotient and the reciprocal rule apply, force one (default: auto, which picks by whether the numerator depends on the variable)."
 
@@ -82,7 +83,8 @@ def _key_value(ctx, option, values):
 @main.command()
 @click.argument("problem", required=False)
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
-              help="Output format: text for the terminal, tex (a complete LaTeX document), md (Markdown with $$ math), json, or pdf.")
+              help="Output format: text for the terminal, tex (a complete LaTeX document), md (Markdown with $$ math), json, "
+                   "pdf, or html (one page that works offline: math by KaTeX, cited steps expand on click, a \"next step\" button).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output (pdf: default output/PROBLEM.pdf); it is replaced "
                    "atomically, and a symlink or device there is refused.")
@@ -108,7 +110,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
 
     Exits with 0 when every step verified, 1 when some step did not (or no rule applies), 2 on bad input.
     """
-    from symderiv.output.render import render, solution_data
+    from symderiv.app.api import render
 
     _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines)
@@ -116,11 +118,10 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
         _report_failures(solution)
         click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
         sys.exit(1)
-    data = solution_data(solution)
     if fmt == "pdf":
-        _pdf(render(data, "tex", templates), output or Path("output") / f"{solution.problem}.pdf")
+        _pdf(render, solution, templates, output or Path("output") / f"{solution.problem}.pdf")
     else:
-        _emit(render(data, fmt, templates), output)
+        _emit(render(solution, PRESENTED.get(fmt, fmt), templates=templates), output)
     if not solution.verified:
         _report_failures(solution)
         sys.exit(1)
@@ -152,15 +153,17 @@ def check(problem, answer, part, params, expr, wrt, defines):
     Prints "correct" and how it was decided (exit 0), or "incorrect" with a counterexample point,
     both values there and the expected result (exit 1); exit 2 on bad input.
     """
-    from symderiv.output.render import environment
-    from symderiv.read.answers import answer_data, check_answer
+    from symderiv.app.api import check as check_answer
 
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
         raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
-    result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
-    click.echo(environment(False).get_template("check.j2").render(**answer_data(result)), nl=False)
-    sys.exit(0 if result.correct else 1)
+    if expr is None:
+        verdict = check_answer(problem, answer=answer, part=part, params=params)
+    else:
+        verdict = check_answer(expr, answer=answer, wrt=wrt, define=defines)
+    click.echo(str(verdict), nl=False)
+    sys.exit(0 if verdict.correct else 1)
 
 
 @main.command("verify")
@@ -185,20 +188,15 @@ def verify_file(file, fmt, output, templates):
     Each line is marked ✓ (with the method) or ✗, and the first false link is shown with a
     counterexample. Exits with 0 when every link holds, 1 when one is false or undecided, 2 on bad input.
     """
-    from symderiv.output.render import render_template, to_json
-    from symderiv.read.written import verify_written, written_data
+    from symderiv.app.api import render, verify
 
     _before_writing(output, fmt, templates)
-    written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
-    data = written_data(written)
-    if fmt == "json":
-        _emit(to_json(data) + "\n", output)
+    written = verify(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
+    if fmt == "pdf":
+        _pdf(render, written, templates, output or Path("output") / f"{file.stem if str(file) != '-' else 'stdin'}.pdf")
     else:
-        text = render_template("verify.j2" if fmt == "text" else "verify.tex.j2", data, templates, tex=fmt != "text")
-        if fmt == "pdf":
-            _pdf(text, output or Path("output") / f"{file.stem if str(file) != '-' else 'stdin'}.pdf")
-        else:
-            _emit(text, output)
+        text = render(written, fmt, templates=templates)
+        _emit(text + "\n" if fmt == "json" else text, output)
     sys.exit(0 if written.ok else 1)
 
 
@@ -268,29 +266,23 @@ def _warn_unsandboxed(templates: Path | None) -> None:
                    f"{shown(templates)} can read any file you can; install it with `make setup`.", err=True)
 
 
-def _pdf(tex: str, destination: Path) -> None:
-    """Typeset `tex` (one TeX code path: the timeout, sandbox and atomic placement of pdf.compile_pdf)."""
-    from symderiv.output.pdf import compile_pdf
-
-    compile_pdf(tex, destination)
+def _pdf(render, result, templates: Path | None, destination: Path) -> None:
+    """Typeset `result` through the one renderer (one TeX code path: the timeout, sandbox and atomic placement)."""
+    render(result, "pdf", templates=templates, path=destination)
     click.echo(f"wrote {shown(destination)}", err=True)
 
 
 def _solution(problem, params, method, expr, wrt, defines):
     """The catalog problem, or the --expr expression derived (its warnings go to stderr)."""
     _exclusive(problem, expr, wrt, defines)
-    if expr is None:
-        from symderiv.catalog import solve
-
-        return solve(problem, params, method)
-    if params:
+    if expr is not None and params:
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
-    from symderiv.read.answers import derive_expression
+    from symderiv.read.questions import solve
 
-    derived = derive_expression(expr, wrt, defines, method)
-    for warning in derived.warnings:
+    solved = solve(problem, expr=expr, wrt=wrt, define=defines, params=params, method=method)
+    for warning in solved.warnings:
         click.echo(f"symderiv: warning: {warning}", err=True)
-    return derived.solution
+    return solved.solution
 
 
 def _exclusive(problem, expr, wrt, defines) -> None:

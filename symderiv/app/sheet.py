@@ -215,14 +215,9 @@ def solve_entry(entry: Entry, path: Path):
     """The entry's Solution, derived and verified; errors name the file and the entry."""
     where = f"{path}, problem {entry.number}"
     try:
-        if entry.name is not None:
-            from symderiv.catalog import solve
+        from symderiv.read.questions import solve
 
-            solution = solve(entry.name, entry.params)
-        else:
-            from symderiv.read.answers import derive_expression
-
-            solution = derive_expression(entry.expr, entry.wrt, entry.define).solution
+        solution = solve(entry.name, expr=entry.expr, wrt=entry.wrt, define=entry.define, params=entry.params).solution
     except InputError as error:
         raise InputError(f"{where}: {str(error).rstrip('.')}.") from None
     ids = [part.id for part in solution.parts]

@@ -7,6 +7,7 @@ import sympy as sp
 
 from symderiv.model.definitions import Definition
 from symderiv.model.errors import InputError, nearest
+from symderiv.model.presenting import Presentable, present
 from symderiv.model.steps import Derivation
 
 
@@ -37,7 +38,7 @@ class Param:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Part:
+class Part(Presentable):
     """One question of a problem and its derivation; `statement` restates the result (e.g. in matrix form)."""
 
     id: str
@@ -53,9 +54,35 @@ class Part:
         """The derivation and every extra check hold."""
         return self.derivation.verified and all(c.ok is True for c in self.checks)
 
+    @property
+    def steps(self) -> tuple:
+        """The steps of the part's derivation."""
+        return self.derivation.steps
+
+    @property
+    def result(self) -> sp.Expr:
+        """The part's result: the last right-hand side of its derivation."""
+        return self.derivation.result
+
+
+class Parts(tuple):
+    """A solution's parts, in order; `parts["diagonal"]` picks one by its id."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for part in self:
+                if part.id == key:
+                    return part
+            raise KeyError(f"no part {key!r} (the parts: {', '.join(self.ids())})")
+        return super().__getitem__(key)
+
+    def ids(self) -> list[str]:
+        """The part ids, in order."""
+        return [part.id for part in self]
+
 
 @dataclass(frozen=True, kw_only=True)
-class Solution:
+class Solution(Presentable):
     """A solved problem: its definitions, its verified parts, conditions and remarks."""
 
     problem: str
@@ -67,10 +94,42 @@ class Solution:
     remarks: tuple[str, ...] = ()
     params: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        object.__setattr__(self, "parts", Parts(self.parts))
+
     @property
     def verified(self) -> bool:
         """Every part holds."""
         return all(part.verified for part in self.parts)
+
+    @property
+    def result(self) -> sp.Expr:
+        """The final result: that of the last part."""
+        return self.parts[-1].result
+
+    def to_text(self) -> str:
+        """The solution as plain text (as `symderiv derive` prints it)."""
+        return present(self, "text")
+
+    def to_latex(self) -> str:
+        """A complete LaTeX document."""
+        return present(self, "tex")
+
+    def to_markdown(self) -> str:
+        """Markdown with $$ math."""
+        return present(self, "md")
+
+    def to_html(self) -> str:
+        """A self-contained HTML page (KaTeX inlined: it works offline)."""
+        return present(self, "page")
+
+    def to_json(self) -> str:
+        """The JSON contract (see the README)."""
+        return present(self, "json")
+
+    def to_pdf(self, path) -> object:
+        """Typeset the solution into the PDF at `path` (replaced atomically); return the path."""
+        return present(self, "pdf", path=path)
 
     def failures(self) -> list[tuple[Part, Derivation, int]]:
         """The parts and links that did not verify."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symderiv.model.presenting import Presentable
+
 
 @dataclass(frozen=True, kw_only=True)
 class Check:
@@ -29,7 +31,7 @@ class Step:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Derivation:
+class Derivation(Presentable):
     """A chain of justified equalities starting at `lhs`; `conditions` are sympy relations it assumes."""
 
     lhs: sp.Expr
@@ -77,9 +79,3 @@ class Derivation:
     def verified(self) -> bool:
         """True when every link of the tree has been checked and holds, and so does the whole chain."""
         return not self.failures() and (self.check is None or self.check.ok is True)
-
-    def _repr_latex_(self) -> str:
-        """Jupyter shows a derivation as an aligned chain: `lhs &= e1` on the first row, then `&= e2`, …, each with its rule."""
-        rows = [rf"&= {sp.latex(s.rhs)} && \text{{{s.rule}}}" for s in self.steps] or [""]
-        rows[0] = f"{sp.latex(self.lhs)} {rows[0]}".rstrip()
-        return r"$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"

@@ -195,12 +195,12 @@ def render(data: dict, fmt: str, templates: Path | None = None) -> str:
     return render_template(FORMATS[fmt], data, templates, tex=fmt == "tex")
 
 
-def render_template(name: str, context: dict, templates: Path | None = None, *, tex: bool = True) -> str:
-    """Any template by file name (e.g. a sheet's), with the LaTeX-safe environment unless tex is False."""
+def render_template(name: str, context: dict, templates: Path | None = None, *, tex: bool = True, html: bool = False) -> str:
+    """Any template by file name (e.g. a sheet's), with the LaTeX-safe environment unless tex is False (HTML-escaped with html)."""
     if templates is not None and (templates / "rule_names.json").is_file():
         context = {**context, "rule_names": {**context.get("rule_names", {}), **_names_file(templates / "rule_names.json")}}
     try:
-        return environment(tex, templates).get_template(name).render(**context)
+        return environment(tex and not html, templates, html).get_template(name).render(**context)
     except UnicodeDecodeError as error:
         raise InputError(f"a template that {name} uses is not UTF-8 text ({error.reason}); save it as UTF-8.") from None
     except RecursionError:
@@ -213,12 +213,12 @@ def render_template(name: str, context: dict, templates: Path | None = None, *, 
 
 
 @lru_cache(maxsize=8)
-def environment(tex: bool, override: Path | None = None) -> jinja2.Environment:
-    """A Jinja environment: LaTeX-safe delimiters and escaping for tex, plain for text and Markdown."""
+def environment(tex: bool, override: Path | None = None, html: bool = False) -> jinja2.Environment:
+    """A Jinja environment: LaTeX-safe delimiters and escaping for tex, HTML escaping for html, plain for text and Markdown."""
     loaders = [CappedLoader(str(override))] if override else []
     loaders.append(CappedLoader(str(template_directory())))
     options = dict(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined, trim_blocks=True,
-                   lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+                   lstrip_blocks=True, keep_trailing_newline=True, autoescape=html)
     if tex:
         options.update(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                        variable_end_string=")))", comment_start_string="((=", comment_end_string="=))",

@@ -178,16 +178,18 @@ class _Target:
 
 def check_answer(answer: str, *, problem: str | None = None, part: str | None = None, params: dict | None = None,
                  method: str = "auto", expr: str | None = None, wrt: str | None = None,
-                 defines: Sequence[str] = ()) -> AnswerCheck:
-    """Whether `answer` is ∂expr/∂wrt, or the result of a catalog problem's part (default: its last part)."""
+                 defines: Sequence[str] = (), solution: Solution | None = None) -> AnswerCheck:
+    """Whether `answer` is ∂expr/∂wrt, or the result of a catalog problem's part (default: its last part).
+
+    `solution` is the question already solved (by read.questions.solve); without it, it is solved here."""
     if (problem is None) == (expr is None):
         raise InputError("give either a problem name or an expression, not both.")
     if problem is not None:
-        solution = _solved(problem, tuple(sorted((params or {}).items())), method)
+        solution = solution or _solved(problem, tuple(sorted((params or {}).items())), method)
         chosen = _part(solution, part)
         target = _target_of(chosen, solution.definitions)
     else:
-        derived = derive_expression(expr, wrt, defines, method)
+        derived = Derived(solution=solution) if solution is not None else derive_expression(expr, wrt, defines, method)
         target, chosen, solution = _expression_target(derived), None, derived.solution
     given = resolve_names(read(answer, "the answer"), target.known)
     check_combined({given: "the answer"}, target.definitions)  # 2**y with y := 10**99 is refused, never computed
@@ -205,9 +207,9 @@ def check_answer(answer: str, *, problem: str | None = None, part: str | None = 
 
 @lru_cache(maxsize=16)
 def _solved(name: str, params: tuple, method: str) -> Solution:
-    from symderiv.catalog import solve
+    from symderiv.read.questions import solve
 
-    return solve(name, dict(params), method)
+    return solve(name, params=dict(params), method=method).solution
 
 
 def _part(solution: Solution, part_id: str | None) -> Part:
