@@ -5,13 +5,13 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 TEX_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-fonts-recommended latexmk lmodern poppler-utils bubblewrap
 
-.PHONY: demo test setup setup-tex install install-test bench clean
+.PHONY: demo test setup setup-tex setup-browser install install-test bench clean
 
 demo: setup
 	$(BIN)/symderiv derive softmax-jacobian
 	$(BIN)/symderiv build examples/lecture-homework.toml -o output
 
-test: setup install-test
+test: setup setup-browser install-test
 	$(BIN)/python -m pytest
 
 setup: install setup-tex
@@ -37,6 +37,16 @@ setup-tex:
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES); \
+	fi
+
+# Chromium from Debian, for the test that loads `derive -f html` pages in a headless browser (only when missing).
+setup-browser:
+	@if command -v chromium >/dev/null 2>&1; then :; else \
+		echo "Installing Chromium from Debian, for the browser test ..."; \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		($$SUDO apt-get update -qq && \
+		 DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium) || \
+		echo "Chromium could not be installed; the browser test will be skipped."; \
 	fi
 
 bench: setup

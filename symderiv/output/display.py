@@ -37,12 +37,24 @@ def solution_output(solution: Solution, fmt: str, *, templates: Path | None = No
     if fmt == "md" and part_only:
         return render_template("part.md.j2", data, templates, tex=False)
     if fmt in ("html", "page"):
-        return render_template(TEMPLATES[fmt], {**data, "part_only": part_only}, templates, tex=False, html=True)
+        return render_template(TEMPLATES[fmt], {**data, "part_only": part_only, **_katex(fmt)}, templates, tex=False, html=True)
     if fmt == "pdf":
         return typeset(render(data, "tex", templates), path)
     if fmt not in ("text", "tex", "md", "json"):
         raise InputError(f"unknown format {fmt!r}: use text, tex, md, json, html, page, latex or pdf.")
     return render(data, fmt, templates)
+
+
+def _katex(fmt: str) -> dict:
+    """For a page: KaTeX's CSS and JS to inline (already safe HTML)."""
+    if fmt != "page":
+        return {}
+    from markupsafe import Markup
+
+    from symderiv.output import katex_assets
+
+    assets = katex_assets.inlined()
+    return {"katex": {"css": Markup(assets["css"]), "js": Markup(assets["js"]), "version": katex_assets.version()}}
 
 
 def typeset(tex: str, path) -> Path:
