@@ -1,4 +1,4 @@
-"""`assert_sym_equal` for test suites: equal expressions pass, others fail with a counterexample.
+"""`assert_sym_equal` for test suites: equal expressions (or matrices) pass, others fail with a counterexample.
 
     from symderiv.testing import assert_sym_equal
     assert_sym_equal(sp.diff(sp.log(1 + sp.exp(x)), x), "sigmoid(x)")
@@ -9,6 +9,7 @@ numeric sampling at random points with 30 digits. Floats are read as the decimal
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping
 
 import sympy as sp
@@ -18,23 +19,52 @@ from symderiv.check.exact import MAX_TERMS, expansion_size
 from symderiv.read.parse import parse_expr
 from symderiv.model.steps import Check
 from symderiv.read.answers import compare, counterexample
+from symderiv.testing.matrices import as_matrix, compare_matrices, is_matrix_like, known_from, matrix_message, within
 
 SIMPLIFY_MAX_OPS = 150
 
 
-def assert_sym_equal(actual, expected, *, symbols=None, msg: str | None = None) -> Check:
-    """Assert that two expressions (sympy objects or strings) are mathematically equal; return how it was decided.
+def assert_sym_equal(actual, expected, *, symbols=None, msg: str | None = None, rtol: float | None = None) -> Check:
+    """Assert that two expressions (sympy objects or strings), or two matrices of them (sympy Matrix, nested
+    lists, arrays), are mathematically equal; return how it was decided.
 
     `symbols` (Symbols, IndexedBases, or a mapping name -> object) says what the names in strings mean;
     the symbols of a non-string argument are used too, so `assert_sym_equal(f, "2*x")` means f's x.
+    With `rtol`, sides that are not exactly equal pass when they agree within that relative tolerance
+    (numbers directly; expressions at the numeric oracle's points, which is evidence, not proof).
     """
     __tracebackhide__ = True
-    known = _known(symbols, actual, expected)
-    a, b = as_expression(actual, known), as_expression(expected, known)
-    check = compare(a, b)
+    check, message = _decided(actual, expected, symbols, rtol, msg)
     if check.ok is not True:
-        raise AssertionError(failure_message(a, b, check, msg))
+        raise AssertionError(message())
     return check
+
+
+def decide_equal(actual, expected, *, symbols=None, rtol: float | None = None) -> Check:
+    """How `assert_sym_equal` decides, without raising: the Check (its detail says why on failure)."""
+    check, message = _decided(actual, expected, symbols, rtol, None)
+    return check if check.ok is True else Check(ok=check.ok, method=check.method, detail=message(),
+                                                witness=check.witness)
+
+
+def _decided(actual, expected, symbols, rtol, msg):
+    """The Check, and a function giving the failure message (worked out only when needed)."""
+    known = _known(symbols, actual, expected)
+    if is_matrix_like(actual) or is_matrix_like(expected):
+        a, b = (as_matrix(value, lambda entry: as_expression(entry, known)) for value in (actual, expected))
+        check, differing = compare_matrices(a, b, lambda left, right: _entry(left, right, rtol))
+        return check, lambda: matrix_message(a, b, check, differing, msg)
+    a, b = as_expression(actual, known), as_expression(expected, known)
+    check = _entry(a, b, rtol)
+    return check, lambda: failure_message(a, b, check, msg)
+
+
+def _entry(a: sp.Expr, b: sp.Expr, rtol: float | None) -> Check:
+    """Exactly equal, or (with rtol) equal within the tolerance."""
+    check = compare(a, b)
+    if check.ok is True or rtol is None:
+        return check
+    return within(a, b, rtol)
 
 
 def as_expression(value, known: Mapping[str, sp.Basic] | None = None) -> sp.Expr:
@@ -43,8 +73,8 @@ def as_expression(value, known: Mapping[str, sp.Basic] | None = None) -> sp.Expr
         value = parse_expr(value)
         renames = {s: known[_name(s)] for s in _named(value) if known and _name(s) in known and known[_name(s)] != s}
         value = value.xreplace(renames) if renames else value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = sp.Rational(str(value)) if isinstance(value, float) else sp.Integer(value)
+    elif isinstance(value, numbers.Real) and not isinstance(value, (bool, sp.Basic)):
+        value = sp.Integer(int(value)) if isinstance(value, numbers.Integral) else sp.Rational(repr(float(value)))
     elif not isinstance(value, sp.Basic):
         raise TypeError(f"expected a sympy expression or a string, got {type(value).__name__}")
     floats = {f: sp.Rational(str(f)) for f in value.atoms(sp.Float)}
@@ -68,6 +98,12 @@ def failure_message(a: sp.Expr, b: sp.Expr, check: Check, msg: str | None = None
 def explain_comparison(left: sp.Basic, right: sp.Basic) -> list[str]:
     """pytest's report for a failed `left == right` on sympy objects (== is structural in sympy)."""
     header = f"{_short(left)} == {_short(right)}"
+    if isinstance(left, sp.MatrixBase) and isinstance(right, sp.MatrixBase):
+        check, message = _decided(left, right, None, None, None)
+        if check.ok is True:
+            return [header, f"structurally different, but mathematically equal entry by entry ({check.method});",
+                    "use sym_equal(actual, expected) to compare mathematically"]
+        return [header, *message().splitlines()]
     if not (isinstance(left, sp.Expr) and isinstance(right, sp.Expr)):
         return [header, "sympy objects differ structurally"]
     left, right = as_expression(left), as_expression(right)
@@ -94,8 +130,10 @@ def simplified_difference(a: sp.Expr, b: sp.Expr) -> sp.Expr:
 def _known(symbols, *values) -> dict:
     found = {}
     for value in values:
-        if isinstance(value, sp.Basic):
+        if isinstance(value, sp.Basic) and not isinstance(value, sp.MatrixBase):
             found.update((_name(s), s) for s in _named(value))
+        elif is_matrix_like(value):
+            known_from(value, found, _named, _name)
     if isinstance(symbols, Mapping):
         found.update(symbols)
     elif isinstance(symbols, Iterable):

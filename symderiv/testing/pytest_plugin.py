@@ -39,14 +39,18 @@ def pytest_assertrepr_compare(config, op, left, right):
 def _is_sympy(value) -> bool:
     """A sympy object (sympy is necessarily imported already if one exists), strings excluded."""
     sympy = sys.modules.get("sympy")
-    return sympy is not None and isinstance(value, sympy.Basic)
+    return sympy is not None and isinstance(value, (sympy.Basic, sympy.MatrixBase))
 
 
 def _small(expr) -> bool:
     """At most MAX_PARTS nodes and no number of more than MAX_DIGITS digits (counting stops early)."""
+    matrix = sys.modules["sympy"].MatrixBase
     stack, seen = [expr], 0
     while stack:
         node = stack.pop()
+        if isinstance(node, matrix):
+            stack.extend(node)
+            continue
         seen += 1
         if seen > MAX_PARTS:
             return False
