@@ -11,7 +11,8 @@ from symderiv.model.errors import InputError, SymderivError
 from symderiv.output.pdf import Terminated, tex_stops_on_signals
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
 
-FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf", "html")
+FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf", "html", "numpy", "jax")
+CHECKED_FILES = ("pdf", "numpy", "jax")  # written only for a verified derivation
 PRESENTED = {"html": "page"}  # -f html is a whole page (the notebook's html is a fragment)
 MAX_FILE_BYTES = 400_000  # 100,000 characters of UTF-8; verify_written refuses more characters than that
 METHOD_HELP = "Where both the quotient and the reciprocal rule apply, force one (default: auto, which picks by whether the numerator depends on the variable)."
@@ -84,7 +85,8 @@ def _key_value(ctx, option, values):
 @click.argument("problem", required=False)
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
               help="Output format: text for the terminal, tex (a complete LaTeX document), md (Markdown with $$ math), json, "
-                   "pdf, or html (one page that works offline: math by KaTeX, cited steps expand on click, a \"next step\" button).")
+                   "pdf, html (one page that works offline: math by KaTeX, cited steps expand on click, a \"next step\" "
+                   "button), or numpy / jax (a Python module with forward and grad, checked against finite differences).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output (pdf: default output/PROBLEM.pdf); it is replaced "
                    "atomically, and a symlink or device there is refused.")
@@ -114,9 +116,10 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
 
     _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines)
-    if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
+    if fmt in CHECKED_FILES and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
         _report_failures(solution)
-        click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
+        click.echo(f"symderiv: no {'PDF' if fmt == 'pdf' else fmt + ' code'} was written; any earlier file is unchanged.",
+                   err=True)
         sys.exit(1)
     if fmt == "pdf":
         _pdf(render, solution, templates, output or Path("output") / f"{solution.problem}.pdf")

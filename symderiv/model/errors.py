@@ -42,3 +42,7 @@ def nearest(name: str, names, cutoff: float = 0.5) -> str | None:
     """The known name closest to a mistyped one, for a "did you mean" hint; None when nothing is close."""
     match = difflib.get_close_matches(name, list(names), n=1, cutoff=cutoff)
     return match[0] if match else None
+
+
+class ExtraMissing(SymderivError):
+    """An optional dependency (numpy, jax) that a format needs is not installed (exit code 2)."""

@@ -127,6 +127,14 @@ class Solution(Presentable):
         """The JSON contract (see the README)."""
         return present(self, "json")
 
+    def to_numpy(self) -> str:
+        """A Python module with forward and grad in numpy, checked against finite differences before it is returned."""
+        return present(self, "numpy")
+
+    def to_jax(self) -> str:
+        """The same module in jax.numpy."""
+        return present(self, "jax")
+
     def to_pdf(self, path) -> object:
         """Typeset the solution into the PDF at `path` (replaced atomically); return the path."""
         return present(self, "pdf", path=path)

@@ -30,7 +30,8 @@ def present(obj, fmt: str, *, templates: Path | None = None, path=None, **option
 
 def solution_output(solution: Solution, fmt: str, *, templates: Path | None = None, path=None,
                     part_only: bool = False, parts: list[str] | None = None):
-    """A solution as text, tex, md, json, html (a fragment), page (an HTML page), latex (for nbconvert) or pdf."""
+    """A solution as text, tex, md, json, html (a fragment), page (an HTML page), latex (for nbconvert), pdf, or
+    numpy / jax (a module with forward and grad, checked against finite differences before it is returned)."""
     data = solution_data(solution, parts=parts)
     if fmt == "latex":
         return latex_display([(p["label"], p["derivation"]) for p in data["parts"]], data["rule_names"])
@@ -40,8 +41,12 @@ def solution_output(solution: Solution, fmt: str, *, templates: Path | None = No
         return render_template(TEMPLATES[fmt], {**data, "part_only": part_only, **_katex(fmt)}, templates, tex=False, html=True)
     if fmt == "pdf":
         return typeset(render(data, "tex", templates), path)
+    if fmt in ("numpy", "jax"):
+        from symderiv.output.codegen import verified_module
+
+        return verified_module(solution, fmt)
     if fmt not in ("text", "tex", "md", "json"):
-        raise InputError(f"unknown format {fmt!r}: use text, tex, md, json, html, page, latex or pdf.")
+        raise InputError(f"unknown format {fmt!r}: use text, tex, md, json, html, page, latex, pdf, numpy or jax.")
     return render(data, fmt, templates)
 
 

@@ -1,0 +1,149 @@
+"""Index expressions as array code (numpy or jax.numpy), with sympy's NumPy printer for everything elementwise.
+
+An expression is printed for a list of axes, one per free index: x[i] becomes x[:, None] when the axes are
+(i, k), a bound index of Σ_j gets a further axis that the sum removes, and an index used as a number (in δ_ik,
+in i = k) becomes `_index(N, axis, rank)`, the values 1..N along its axis. Every printed expression broadcasts
+to N along each of its axes. A matrix form (diag(σ) − σᵀσ)_ik is printed as matrix operations.
+"""
+from __future__ import annotations
+
+import keyword
+import re
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from symderiv.model.symbols import N
+
+RESERVED = {"np", "jnp", "N", "_sigmoid", "_index", "_sum", "_full"}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Unsupported(Exception):
+    """This expression has no array code here (the reason is the message)."""
+
+
+def python_name(name: str, strict: bool = False) -> str:
+    """A Python identifier for a part id or a symbol (strict: refuse instead of rewriting)."""
+    if strict:
+        if not _IDENTIFIER.match(name) or keyword.iskeyword(name) or name in RESERVED:
+            raise Unsupported(f"the name {name!r} cannot be a Python variable in the code")
+        return name
+    cleaned = re.sub(r"\W", "_", name)
+    return cleaned if _IDENTIFIER.match(cleaned) and not keyword.iskeyword(cleaned) else f"part_{cleaned}"
+
+
+def indices_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
+    """The free indices of `expr` (integer symbols other than N, not bound by a sum), in order of appearance."""
+    bound = {limit[0] for node in expr.atoms(sp.Sum) for limit in node.limits}
+    found = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Symbol) and node.is_integer and node != N and node not in bound and node not in found:
+            found.append(node)
+    return tuple(found)
+
+
+class ArrayPrinter(NumPyPrinter):
+    """sympy's NumPy printer, with axes for indices, vectorized sums and δ, and the network functions."""
+
+    def __init__(self, module: str, axes: tuple):
+        super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
+        self.prefix = module
+        self.axes = list(axes)
+
+    def code(self, expr: sp.Basic) -> str:
+        """The array code of `expr`, or Unsupported."""
+        text = self.doprint(expr)
+        if "# Not supported" in text or "Not supported in Python" in text:
+            raise Unsupported(f"the array printer cannot express {expr}")
+        return text
+
+    def _module_format(self, fqn, register=True):
+        text = super()._module_format(fqn, register)
+        return re.sub(r"^(jax\.numpy|numpy)\.", self.prefix + ".", text)
+
+    def _print_Symbol(self, expr):
+        if expr in self.axes:
+            return f"_index(N, {self.axes.index(expr)}, {len(self.axes)})"
+        if expr == N:
+            return "N"
+        if expr.is_integer:
+            raise Unsupported(f"the index {expr} is neither free nor bound by a sum")
+        return python_name(expr.name, strict=True)
+
+    def _print_Indexed(self, expr):
+        base = python_name(str(expr.base.label), strict=True)
+        if len(expr.indices) != 1:
+            raise Unsupported(f"{expr} has more than one index")
+        position = expr.indices[0]
+        if position.is_Integer:
+            return f"{base}[{int(position) - 1}]"
+        if position not in self.axes:
+            raise Unsupported(f"the component {expr}: only x[i] with a free or summed index i, or x[1], is supported")
+        if len(self.axes) == 1:
+            return base
+        return f"{base}[{', '.join(':' if axis == position else 'None' for axis in self.axes)}]"
+
+    def _print_Sum(self, expr):
+        for variable, low, high in expr.limits:
+            if low != 1 or high != N:
+                raise Unsupported(f"the sum {expr} does not run from 1 to N")
+        added = [limit[0] for limit in expr.limits]
+        self.axes.extend(added)
+        try:
+            code = self._print(expr.function)
+        finally:
+            del self.axes[len(self.axes) - len(added):]
+        for _ in added:
+            code = f"_sum({code}, N)"
+        return code
+
+    def _print_KroneckerDelta(self, expr):
+        a, b = (self._print(arg) for arg in expr.args)
+        return f"({a} == {b})"
+
+    def _print_sigmoid(self, expr):
+        return f"_sigmoid({self._print(expr.args[0])})"
+
+    def _print_relu(self, expr):
+        return f"{self.prefix}.maximum({self._print(expr.args[0])}, 0.0)"
+
+    def _print_Heaviside(self, expr):
+        at_zero = expr.args[1] if len(expr.args) > 1 else sp.Rational(1, 2)
+        return f"{self.prefix}.heaviside({self._print(expr.args[0])}, {self._print(at_zero)})"
+
+    def _print_Derivative(self, expr):
+        raise Unsupported(f"{expr} is not evaluated")
+
+    def _print_MatrixElement(self, expr):
+        row, col = expr.i, expr.j
+        if self.axes == [row, col]:
+            return f"({matrix_code(expr.parent, self)})"
+        if self.axes == [col, row]:
+            return f"({matrix_code(expr.parent, self)}).T"
+        raise Unsupported(f"the matrix entry {expr} is not indexed by the result's own indices")
+
+
+def matrix_code(expr: sp.Basic, printer: ArrayPrinter) -> str:
+    """A matrix expression over row vectors (1×N MatrixSymbols, computed as 1-D arrays) as matrix operations."""
+    m = printer.prefix
+    if isinstance(expr, sp.MatrixSymbol):
+        name = python_name(expr.name, strict=True)
+        if expr.shape[0] != 1:
+            raise Unsupported(f"the matrix {expr.name} is not a row vector")
+        return f"{name}[None, :]"
+    if isinstance(expr, sp.matrices.expressions.diagonal.DiagMatrix):
+        inner = expr.args[0]
+        if not isinstance(inner, sp.MatrixSymbol):
+            raise Unsupported(f"diag of {inner}")
+        return f"{m}.diag({python_name(inner.name, strict=True)})"
+    if isinstance(expr, sp.Transpose):
+        return f"({matrix_code(expr.arg, printer)}).T"
+    if isinstance(expr, sp.MatAdd):
+        return " + ".join(f"({matrix_code(arg, printer)})" for arg in expr.args)
+    if isinstance(expr, sp.MatMul):
+        scalars = [arg for arg in expr.args if not arg.is_Matrix]
+        matrices = [f"({matrix_code(arg, printer)})" for arg in expr.args if arg.is_Matrix]
+        scale = f"{printer.code(sp.Mul(*scalars))} * " if scalars else ""
+        return scale + " @ ".join(matrices)
+    raise Unsupported(f"the matrix expression {expr}")
