@@ -55,3 +55,12 @@ def test_a_problem_renders_from_the_installed_wheel(wheel, tmp_path):
     assert r"\begin{document}" in result.stdout and r"\end{document}" in result.stdout
     assert "quotient rule (Trick 1)" in result.stdout  # a rule name from rule_names.json
     assert r"by \partref{a}" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_katex_with_its_license(wheel):
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    katex = REPO / "symderiv" / "output" / "katex"
+    expected = {f"symderiv/output/katex/{p.relative_to(katex).as_posix()}" for p in katex.rglob("*") if p.is_file()}
+    assert "symderiv/output/katex/LICENSE" in expected and "symderiv/output/katex/katex.min.js" in expected
+    assert expected <= shipped
