@@ -128,22 +128,41 @@ def matrix_code(expr: sp.Basic, printer: ArrayPrinter) -> str:
     """A matrix expression over row vectors (1×N MatrixSymbols, computed as 1-D arrays) as matrix operations."""
     m = printer.prefix
     if isinstance(expr, sp.MatrixSymbol):
-        name = python_name(expr.name, strict=True)
         if expr.shape[0] != 1:
             raise Unsupported(f"the matrix {expr.name} is not a row vector")
-        return f"{name}[None, :]"
+        return f"{python_name(expr.name, strict=True)}[None, :]"
     if isinstance(expr, sp.matrices.expressions.diagonal.DiagMatrix):
         inner = expr.args[0]
         if not isinstance(inner, sp.MatrixSymbol):
             raise Unsupported(f"diag of {inner}")
         return f"{m}.diag({python_name(inner.name, strict=True)})"
     if isinstance(expr, sp.Transpose):
-        return f"({matrix_code(expr.arg, printer)}).T"
+        return f"{_grouped(expr.arg, printer)}.T"
     if isinstance(expr, sp.MatAdd):
-        return " + ".join(f"({matrix_code(arg, printer)})" for arg in expr.args)
+        terms = sorted(expr.args, key=lambda term: _negative(term) is not None)
+        code = ""
+        for term in terms:
+            negative = _negative(term)
+            if negative is None:
+                code += (" + " if code else "") + matrix_code(term, printer)
+            else:
+                code += (" - " if code else "-") + _grouped(negative, printer)
+        return code
     if isinstance(expr, sp.MatMul):
         scalars = [arg for arg in expr.args if not arg.is_Matrix]
-        matrices = [f"({matrix_code(arg, printer)})" for arg in expr.args if arg.is_Matrix]
-        scale = f"{printer.code(sp.Mul(*scalars))} * " if scalars else ""
-        return scale + " @ ".join(matrices)
+        matrices = " @ ".join(_grouped(arg, printer) for arg in expr.args if arg.is_Matrix)
+        return f"{printer.code(sp.Mul(*scalars))} * {matrices}" if scalars else matrices
     raise Unsupported(f"the matrix expression {expr}")
+
+
+def _negative(term: sp.Basic):
+    """For −A (a MatMul with coefficient −1): A; otherwise None."""
+    if isinstance(term, sp.MatMul) and term.args and term.args[0] == -1:
+        return sp.MatMul(*term.args[1:])
+    return None
+
+
+def _grouped(expr: sp.Basic, printer: ArrayPrinter) -> str:
+    """Matrix code in parentheses when it is a sum or a scaled product."""
+    code = matrix_code(expr, printer)
+    return f"({code})" if isinstance(expr, sp.MatAdd) or (isinstance(expr, sp.MatMul) and " * " in code) else code
