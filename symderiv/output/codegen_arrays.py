@@ -150,9 +150,17 @@ def matrix_code(expr: sp.Basic, printer: ArrayPrinter) -> str:
         return code
     if isinstance(expr, sp.MatMul):
         scalars = [arg for arg in expr.args if not arg.is_Matrix]
+        factors = [arg for arg in expr.args if arg.is_Matrix]
+        if not scalars and len(factors) == 2 and _row(factors[1]) and isinstance(factors[0], sp.Transpose) \
+                and _row(factors[0].arg):  # uᵀv of two row vectors: the outer product
+            return f"{m}.outer({python_name(factors[0].arg.name, strict=True)}, {python_name(factors[1].name, strict=True)})"
         matrices = " @ ".join(_grouped(arg, printer) for arg in expr.args if arg.is_Matrix)
         return f"{printer.code(sp.Mul(*scalars))} * {matrices}" if scalars else matrices
     raise Unsupported(f"the matrix expression {expr}")
+
+
+def _row(expr: sp.Basic) -> bool:
+    return isinstance(expr, sp.MatrixSymbol) and expr.shape[0] == 1
 
 
 def _negative(term: sp.Basic):
