@@ -148,6 +148,14 @@ def test_a_wrong_grad_is_caught_before_it_is_written(change):
         check_module(wrong, parts, "numpy")
 
 
+def test_code_that_does_not_run_or_load_is_never_written():
+    source, parts = module_source(catalog.solve("sigmoid-derivative"), "numpy")
+    with pytest.raises(DerivationFailed, match="does not run .NameError"):
+        check_module(source.replace("    return _full(", "    return undefined_name + _full(", 2), parts, "numpy")
+    with pytest.raises(DerivationFailed, match="does not load .SyntaxError"):
+        check_module(source + "\ndef (:\n", parts, "numpy")
+
+
 def test_a_wrong_jax_grad_is_caught_too():
     pytest.importorskip("jax")
     solution = catalog.solve("backprop")

@@ -103,11 +103,14 @@ def test_templates_override_the_built_in_ones_by_file_name(tmp_path):
 
 
 def test_jupyter_shows_the_first_row_as_lhs_equals_rhs():
+    from symderiv.output.printing import to_latex
+
     derivation = catalog.solve("softmax-jacobian").parts[0].derivation
     latex = derivation._repr_latex_()
-    rows = latex.removeprefix(r"$\begin{aligned}").removesuffix(r"\end{aligned}$").split(r" \\ ")
-    assert len(rows) == len(derivation.steps)
-    assert rows[0].startswith(sp.latex(derivation.lhs) + " &= ") and all(r.startswith("&= ") for r in rows[1:])
+    rows = latex.removeprefix(r"$$\begin{aligned}").removesuffix(r"\end{aligned}$$").split(r" \\ ")
+    steps = [row for row in rows if not row.startswith(r"& \qquad \text{where }")]  # cited results sit between
+    assert len(steps) == len(derivation.steps) and len(rows) > len(steps)
+    assert steps[0].startswith(to_latex(derivation.lhs) + " &= ") and all(r.startswith(" &= ") for r in steps[1:])
 
 
 # --- derive -f pdf ----------------------------------------------------------------------------------------

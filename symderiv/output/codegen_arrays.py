@@ -53,7 +53,10 @@ class ArrayPrinter(NumPyPrinter):
 
     def code(self, expr: sp.Basic) -> str:
         """The array code of `expr`, or Unsupported."""
-        text = self.doprint(expr)
+        try:
+            text = self.doprint(expr)
+        except (NotImplementedError, TypeError, ValueError, AttributeError) as error:
+            raise Unsupported(f"the array printer cannot express {expr} ({type(error).__name__})") from None
         if "# Not supported" in text or "Not supported in Python" in text:
             raise Unsupported(f"the array printer cannot express {expr}")
         return text

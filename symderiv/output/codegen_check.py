@@ -28,7 +28,11 @@ def check_module(source: str, parts: list, library: str, n: int = 5, seed: int =
     """Run the module; raise DerivationFailed naming the first grad that differs from finite differences."""
     np = load_library(library)
     namespace: dict = {}
-    exec(compile(source, f"<symderiv {library} code>", "exec"), namespace)  # noqa: S102 - code symderiv just wrote
+    try:
+        exec(compile(source, f"<symderiv {library} code>", "exec"), namespace)  # noqa: S102 - code symderiv just wrote
+    except Exception as error:  # noqa: BLE001 - a module that does not load is never written
+        raise DerivationFailed(f"the emitted {library} module does not load ({type(error).__name__}: {error}); "
+                               "nothing was written.") from None
     with _float64(library), np.errstate(all="ignore"):  # a log of a negative draw is nan: other inputs are drawn
         for code in parts:
             _check_part(np, namespace, code, library, n, random.Random(f"{seed}:{code.part}"))
@@ -46,6 +50,9 @@ def _check_part(np, namespace: dict, code, library: str, n: int, rng: random.Ran
             got = np.asarray(grad(**_as_library(values, library)), dtype=float)
         except (AssertionError, FloatingPointError, ZeroDivisionError):
             continue  # the inputs break a stated condition, or a function's domain: draw others
+        except Exception as error:  # noqa: BLE001 - code that cannot run is never written
+            raise DerivationFailed(f"the emitted code for part {code.part} does not run ({type(error).__name__}: "
+                                   f"{error}); nothing was written.") from None
         shown = np.isfinite(got)
         if expected.shape != got.shape or not shown.any() or not np.isfinite(expected[shown]).all():
             if expected.shape != got.shape:
