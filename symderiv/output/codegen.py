@@ -18,6 +18,7 @@ from symderiv.model.errors import InputError
 from symderiv.model.problem import Part, Solution
 from symderiv.model.symbols import N
 from symderiv.output.codegen_arrays import ArrayPrinter, Unsupported, indices_of, python_name
+from symderiv.output.codegen_sizes import Sizes
 
 MODULES = {"numpy": ("numpy", "np"), "jax": ("jax.numpy", "jnp")}
 HELPERS = '''
@@ -57,7 +58,7 @@ class PartCode:
     var: str  # the input differentiated by
     diagonal: bool  # ∂f_i/∂x_i: the var's index is one of f's
     f_rank: int
-    notes: list[str] = field(default_factory=list)
+    shapes: dict = field(default_factory=dict)  # each array input's dimensions, by size name
 
 
 def module_source(solution: Solution, library: str) -> tuple[str, list[PartCode]]:
@@ -93,37 +94,62 @@ def _docstring_header(solution: Solution, library: str, emitted: list, skipped: 
 
 
 def part_code(part: Part, definitions: tuple, m: str) -> PartCode:
-    """forward_<id> and grad_<id> for a part whose question is a derivative; Unsupported otherwise."""
+    """forward_<id> and grad_<id> for a part whose question is a derivative; Unsupported otherwise.
+
+    The result printed is the last step of the derivation that the array printer can express."""
     if not part.verified:
         raise Unsupported("its derivation did not verify")
     f, var = derivative_question(part.derivation.lhs)
+    base = var.base if isinstance(var, sp.Indexed) else var
+    definitions = tuple(d for d in definitions if _defined_name(d) != base)  # the variable is an input here
+    reasons = []
+    for step in reversed(part.derivation.steps):
+        if step.rhs.has(sp.Derivative):
+            continue
+        try:
+            return _functions(part, f, var, step.rhs, definitions, m)
+        except Unsupported as reason:
+            reasons.append(str(reason))
+    raise Unsupported(reasons[0] if reasons else "no step of its derivation is free of derivatives")
+
+
+def _functions(part: Part, f: sp.Expr, var: sp.Expr, result: sp.Expr, definitions: tuple, m: str) -> PartCode:
+    """The two functions for one printable form of the result."""
     f_axes = indices_of(f)
-    v_index = var.indices[0] if isinstance(var, sp.Indexed) else None
-    if v_index is not None and not isinstance(v_index, sp.Symbol):
-        raise Unsupported(f"the variable {var} is not a component x[k] with an index k")
-    out_axes = f_axes + ((v_index,) if v_index is not None and v_index not in f_axes else ())
-    result, result_code = printable_result(part, out_axes, m)
+    var_indices = tuple(var.indices) if isinstance(var, sp.Indexed) else ()
+    if not all(isinstance(ix, sp.Symbol) for ix in var_indices):
+        raise Unsupported(f"the variable {var} is not a component with index symbols")
+    shared = [ix for ix in var_indices if ix in f_axes]
+    if shared and len(var_indices) > 1:
+        raise Unsupported(f"the variable {var} shares an index with the function")
+    out_axes = f_axes + tuple(ix for ix in var_indices if ix not in f_axes)
     conditions = part.derivation.conditions
     needed = needed_definitions((f, result, *conditions), definitions)
     params, vectors = inputs(needed, f, result, *conditions)
+    used_by_f = set(inputs(needed_definitions((f,), definitions), f)[0])
     var_name = str(var.base.label) if isinstance(var, sp.Indexed) else str(var)
-    if var_name not in params:
-        raise Unsupported(f"{var_name} is a named quantity, not an input")
-    forward_prelude = _prelude(needed_definitions((f,), definitions), vectors, m)
-    grad_prelude = _prelude(needed_definitions((result, *conditions), definitions), vectors, m)
-    checks, masks = _conditions(conditions, out_axes, m)
-    shape = lambda axes: f"({', '.join(['N'] * len(axes))}{',' if len(axes) == 1 else ''})"
-    name, signature = python_name(part.id), ", ".join(params)
-    latex = _latex(part, f)
-    result_line = f"_full({result_code}, {shape(out_axes)})"
+    if var_name not in used_by_f:
+        raise Unsupported(f"the function does not depend on {var_name} through its definitions")
+    extra = sorted(set(params) - used_by_f)
+    if extra:
+        raise Unsupported(f"its result uses {', '.join(extra)}, which the function does not (a quantity cited from "
+                          "another part)")
+    sizes = Sizes((f, result, *conditions, var), needed, vectors)
+    printer = lambda axes: ArrayPrinter(m, axes, sizes)
+    shape = lambda axes: f"({', '.join(sizes.code(ix, m) for ix in axes)}{',' if len(axes) == 1 else ''})"
+    forward_prelude = _prelude(needed_definitions((f,), definitions), sizes, m)
+    grad_prelude = _prelude(needed_definitions((result, *conditions), definitions), sizes, m)
+    checks, masks = _conditions(conditions, out_axes, printer)
+    result_line = f"_full({printer(out_axes).code(result)}, {shape(out_axes)})"
     for mask in masks:
         result_line = f"{m}.where({mask}, {result_line}, {m}.nan)"
+    name, signature, latex = python_name(part.id), ", ".join(params), _latex(part, f)
     source = (f"\n\ndef forward_{name}({signature}):\n    r\"\"\"{latex['f']}\"\"\"\n" + forward_prelude
-              + f"    return _full({ArrayPrinter(m, f_axes).code(f)}, {shape(f_axes)})\n"
+              + f"    return _full({printer(f_axes).code(f)}, {shape(f_axes)})\n"
               f"\n\ndef grad_{name}({signature}):\n    r\"\"\"{latex['grad']}\"\"\"\n" + grad_prelude + checks
               + f"    return {result_line}\n")
     return PartCode(part=part.id, source=source, params=params, vectors=vectors, var=var_name,
-                    diagonal=v_index is not None and v_index in f_axes, f_rank=len(f_axes))
+                    diagonal=bool(shared), f_rank=len(f_axes), shapes=sizes.shapes())
 
 
 def derivative_question(lhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
@@ -137,19 +163,6 @@ def derivative_question(lhs: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     if f.has(var) and not isinstance(lhs, sp.Derivative):
         raise Unsupported("its question mixes the variable into the coefficients of the derivatives")
     return f, var
-
-
-def printable_result(part: Part, axes: tuple, m: str) -> tuple[sp.Expr, str]:
-    """The last step (from the result backwards) that the array printer can express, and its code."""
-    reasons = []
-    for step in reversed(part.derivation.steps):
-        if step.rhs.has(sp.Derivative):
-            continue
-        try:
-            return step.rhs, ArrayPrinter(m, axes).code(step.rhs)
-        except Unsupported as reason:
-            reasons.append(str(reason))
-    raise Unsupported(reasons[0] if reasons else "no step of its derivation is free of derivatives")
 
 
 def needed_definitions(exprs: tuple, definitions: tuple) -> list:
@@ -198,33 +211,35 @@ def inputs(needed: list, *exprs) -> tuple[list[str], list[str]]:
     return vectors + scalars, vectors
 
 
-def _prelude(needed: list, vectors: list, m: str) -> str:
-    """`N = len(x)` and the named quantities, in order."""
-    lines = [f"    N = {m}.shape({vectors[0]})[0]\n"] if vectors else []
+def _prelude(needed: list, sizes, m: str) -> str:
+    """The sizes (N = np.shape(x)[0]) and the named quantities, in order."""
+    lines = sizes.prelude(m)
     for definition in needed:
         name = _defined_name(definition)
         if isinstance(name, sp.IndexedBase):
-            axis = definition.name.indices[0]
+            axes = tuple(definition.name.indices)
+            local = Sizes((definition.name,), needed, list(sizes.inputs))
+            shape = ", ".join(local.code(ix, m) for ix in axes) + ("," if len(axes) == 1 else "")
             lines.append(f"    {python_name(str(name.label), strict=True)} = "
-                         f"_full({ArrayPrinter(m, (axis,)).code(definition.expr)}, (N,))\n")
+                         f"_full({ArrayPrinter(m, axes, local).code(definition.expr)}, ({shape}))\n")
         else:
-            lines.append(f"    {python_name(str(name), strict=True)} = {ArrayPrinter(m, ()).code(definition.expr)}\n")
+            lines.append(f"    {python_name(str(name), strict=True)} = {ArrayPrinter(m, (), sizes).code(definition.expr)}\n")
     return "".join(lines)
 
 
-def _conditions(conditions: tuple, axes: tuple, m: str) -> tuple[str, list[str]]:
+def _conditions(conditions: tuple, axes: tuple, printer) -> tuple[str, list[str]]:
     """Assertions for conditions on values; masks (code of a boolean array) for conditions on indices only."""
     checks, masks = [], []
+    m = printer(axes).prefix
     for condition in conditions:
-        code = ArrayPrinter(m, axes).code(condition) if not isinstance(condition, sp.Eq) else None
         only_indices = all(s.is_integer for s in condition.free_symbols) and not condition.atoms(sp.Indexed)
-        if only_indices and code is not None:
-            masks.append(code)
-        elif isinstance(condition, sp.Eq):
-            left, right = (ArrayPrinter(m, axes).code(side) for side in condition.args)
+        if isinstance(condition, sp.Eq) and not only_indices:
+            left, right = (printer(axes).code(side) for side in condition.args)
             checks.append(f"    assert {m}.allclose({left}, {right}), {_said(condition)!r}\n")
+        elif only_indices:
+            masks.append(printer(axes).code(condition))
         else:
-            checks.append(f"    assert {m}.all({code}), {_said(condition)!r}\n")
+            checks.append(f"    assert {m}.all({printer(axes).code(condition)}), {_said(condition)!r}\n")
     return "".join(checks), masks
 
 

@@ -46,10 +46,12 @@ def indices_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
 class ArrayPrinter(NumPyPrinter):
     """sympy's NumPy printer, with axes for indices, vectorized sums and δ, and the network functions."""
 
-    def __init__(self, module: str, axes: tuple):
+    def __init__(self, module: str, axes: tuple, sizes=None):
         super().__init__({"fully_qualified_modules": True, "allow_unknown_functions": False})
         self.prefix = module
         self.axes = list(axes)
+        self.sizes = sizes  # codegen_sizes.Sizes: how far each free index runs
+        self.bound: dict = {}  # a summed index: the code of its upper limit
 
     def code(self, expr: sp.Basic) -> str:
         """The array code of `expr`, or Unsupported."""
@@ -67,38 +69,50 @@ class ArrayPrinter(NumPyPrinter):
 
     def _print_Symbol(self, expr):
         if expr in self.axes:
-            return f"_index(N, {self.axes.index(expr)}, {len(self.axes)})"
-        if expr == N:
-            return "N"
+            return f"_index({self._size(expr)}, {self.axes.index(expr)}, {len(self.axes)})"
+        if expr.is_integer and expr.is_positive:  # a size: N, M, set from an input's shape
+            return python_name(expr.name, strict=expr != N)
         if expr.is_integer:
             raise Unsupported(f"the index {expr} is neither free nor bound by a sum")
         return python_name(expr.name, strict=True)
 
+    def _size(self, index) -> str:
+        if index in self.bound:
+            return self.bound[index]
+        if self.sizes is None:
+            return "N"
+        return self.sizes.code(index, self.prefix)
+
     def _print_Indexed(self, expr):
+        """x[i] along i's axis; W[i, j] transposed when j's axis comes first; x[1] a number."""
         base = python_name(str(expr.base.label), strict=True)
-        if len(expr.indices) != 1:
-            raise Unsupported(f"{expr} has more than one index")
-        position = expr.indices[0]
-        if position.is_Integer:
-            return f"{base}[{int(position) - 1}]"
-        if position not in self.axes:
-            raise Unsupported(f"the component {expr}: only x[i] with a free or summed index i, or x[1], is supported")
-        if len(self.axes) == 1:
-            return base
-        return f"{base}[{', '.join(':' if axis == position else 'None' for axis in self.axes)}]"
+        fixed = [f"{int(p) - 1}" if p.is_Integer else ":" for p in expr.indices]
+        free = [p for p in expr.indices if not p.is_Integer]
+        if any(p not in self.axes for p in free) or len(set(free)) != len(free):
+            raise Unsupported(f"the component {expr}: each index must be free or summed, and written once")
+        code = base if all(f == ":" for f in fixed) else f"{base}[{', '.join(fixed)}]"
+        places = [self.axes.index(p) for p in free]
+        if places != sorted(places):
+            order = sorted(range(len(places)), key=places.__getitem__)
+            code = f"{self.prefix}.transpose({code}, {tuple(order)})"
+        if sorted(places) == list(range(len(self.axes))):
+            return code
+        return f"{code}[{', '.join(':' if axis in free else 'None' for axis in self.axes)}]"
 
     def _print_Sum(self, expr):
+        added = []
         for variable, low, high in expr.limits:
-            if low != 1 or high != N:
-                raise Unsupported(f"the sum {expr} does not run from 1 to N")
-        added = [limit[0] for limit in expr.limits]
+            if low != 1 or not (high.is_Symbol and high.is_integer and high.is_positive):
+                raise Unsupported(f"the sum {expr} does not run from 1 to a size such as N")
+            self.bound[variable] = self._print(high)
+            added.append(variable)
         self.axes.extend(added)
         try:
             code = self._print(expr.function)
         finally:
             del self.axes[len(self.axes) - len(added):]
-        for _ in added:
-            code = f"_sum({code}, N)"
+        for variable in reversed(added):
+            code = f"_sum({code}, {self.bound.pop(variable)})"
         return code
 
     def _print_KroneckerDelta(self, expr):

@@ -71,12 +71,22 @@ def _check_part(np, namespace: dict, code, library: str, n: int, rng: random.Ran
 
 
 def _inputs(np, code, n: int, rng: random.Random, positive: bool) -> dict:
-    """Random inputs: magnitudes in [0.5, 1.5], signs random (or all positive), vectors of length n."""
+    """Random inputs: magnitudes in [0.5, 1.5], signs random (or all positive); arrays whose sizes differ from
+    each other (N = n, M = n − 2, …), so that a transposed index cannot pass."""
     def draw():
         magnitude = rng.uniform(0.5, 1.5)
         return magnitude if positive or rng.random() < 0.5 else -magnitude
 
-    return {name: np.array([draw() for _ in range(n)]) if name in code.vectors else draw() for name in code.params}
+    names = sorted({size for shape in code.shapes.values() for size in shape})
+    lengths = dict(zip(names, (n, n - 2, n + 1, n + 3, n - 1, n + 2) * (1 + len(names) // 6)))
+    values = {}
+    for name in code.params:
+        if name in code.vectors:
+            shape = tuple(lengths[size] for size in code.shapes.get(name, ())) or (n,)
+            values[name] = np.array([draw() for _ in range(int(np.prod(shape)))]).reshape(shape)
+        else:
+            values[name] = draw()
+    return values
 
 
 def _as_library(values: dict, library: str) -> dict:
@@ -97,13 +107,14 @@ def _finite_differences(np, forward, values: dict, code, library: str):
         h = STEP * max(1.0, abs(point))
         return (f(point + h) - f(point - h)) / (2 * h)
     columns = []
-    for m in range(len(point)):
+    for m in np.ndindex(*point.shape):
         h = STEP * max(1.0, abs(point[m]))
         up, down = point.copy(), point.copy()
         up[m] += h
         down[m] -= h
         columns.append((f(up) - f(down)) / (2 * h))
-    jacobian = np.stack(columns, axis=-1)  # f's axes, then the component differentiated by
+    first = np.asarray(columns[0])
+    jacobian = np.stack(columns, axis=-1).reshape(first.shape + point.shape)  # f's axes, then the variable's
     if code.diagonal:
         if code.f_rank != 1:
             raise DerivationFailed(f"grad_{code.part} takes a diagonal of more than two axes, which the check does not cover.")
