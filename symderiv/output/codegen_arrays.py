@@ -34,11 +34,13 @@ def python_name(name: str, strict: bool = False) -> str:
 
 
 def indices_of(expr: sp.Basic) -> tuple[sp.Symbol, ...]:
-    """The free indices of `expr` (integer symbols other than N, not bound by a sum), in order of appearance."""
+    """The free indices of `expr` (integer symbols that are not sizes such as N, and not bound by a sum), in order
+    of appearance."""
     bound = {limit[0] for node in expr.atoms(sp.Sum) for limit in node.limits}
     found = []
     for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Symbol) and node.is_integer and node != N and node not in bound and node not in found:
+        if isinstance(node, sp.Symbol) and node.is_integer and not node.is_positive and node not in bound \
+                and node not in found:
             found.append(node)
     return tuple(found)
 
