@@ -3,9 +3,13 @@ autodiff library (autograd; jax.grad for JAX) applied to forward, import nothing
 derivation's conditions, and a wrong grad is never written."""
 
 import ast
+import importlib.util
+import json
 import random
+import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -104,20 +108,16 @@ def test_numpy_code_matches_autograd_and_imports_only_numpy(question):
         assert shown.any() and np.allclose(got[shown], expected[shown], rtol=1e-9, atol=1e-12), code.part
 
 
-@pytest.mark.parametrize("question", QUESTIONS)
-def test_jax_code_matches_jax_autodiff_and_imports_only_jax(question):
-    jax = pytest.importorskip("jax")
-    source, parts = emitted(question, "jax")
-    assert imported_modules(source) == {"jax.numpy"}
-    namespace = {}
-    exec(compile(source, "code", "exec"), namespace)
-    with jax.enable_x64(True):
-        for code in parts:
-            values = {k: jax.numpy.asarray(v) for k, v in random_inputs(code).items()}
-            got = np.asarray(namespace[f"grad_{python_name(code.part)}"](**values), dtype=float)
-            expected = reference(jax.jacfwd, namespace[f"forward_{python_name(code.part)}"], values, code)
-            shown = np.isfinite(got)
-            assert shown.any() and np.allclose(got[shown], expected[shown], rtol=1e-9, atol=1e-12), code.part
+@pytest.mark.slow
+def test_jax_code_matches_jax_autodiff_and_imports_only_jax():
+    """In a child process: JAX starts threads, and this test process forks later (the plugin's reports)."""
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax (a test dependency) is not installed")
+    script = Path(__file__).resolve().parent / "jax_codegen.py"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(report["checked"]) == len(QUESTIONS) and report["failures"] == []
 
 
 def test_the_matrix_form_is_used_where_one_exists():
@@ -154,16 +154,6 @@ def test_code_that_does_not_run_or_load_is_never_written():
         check_module(source.replace("    return _full(", "    return undefined_name + _full(", 2), parts, "numpy")
     with pytest.raises(DerivationFailed, match="does not load .SyntaxError"):
         check_module(source + "\ndef (:\n", parts, "numpy")
-
-
-def test_a_wrong_jax_grad_is_caught_too():
-    pytest.importorskip("jax")
-    solution = catalog.solve("backprop")
-    source, parts = module_source(solution, "jax")
-    head, _, tail = source.partition("def grad_dE_dw1")
-    wrong = head + "def grad_dE_dw1" + tail.replace("    return _full(", "    return 2 * _full(", 1)
-    with pytest.raises(DerivationFailed, match="grad_dE_dw1 differs"):
-        check_module(wrong, parts, "jax")
 
 
 def test_the_cli_writes_the_module(runner, tmp_path):

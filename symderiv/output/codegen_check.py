@@ -72,13 +72,13 @@ def _check_part(np, namespace: dict, code, library: str, n: int, rng: random.Ran
 
 def _inputs(np, code, n: int, rng: random.Random, positive: bool) -> dict:
     """Random inputs: magnitudes in [0.5, 1.5], signs random (or all positive); arrays whose sizes differ from
-    each other (N = n, M = n − 2, …), so that a transposed index cannot pass."""
+    each other (N = n, M = n + 1, …), so that a transposed index cannot pass."""
     def draw():
         magnitude = rng.uniform(0.5, 1.5)
         return magnitude if positive or rng.random() < 0.5 else -magnitude
 
     names = sorted({size for shape in code.shapes.values() for size in shape})
-    lengths = dict(zip(names, (n, n - 2, n + 1, n + 3, n - 1, n + 2) * (1 + len(names) // 6)))
+    lengths = {size: max(n, 2) + place for place, size in enumerate(names)}
     values = {}
     for name in code.params:
         if name in code.vectors:
