@@ -27,3 +27,15 @@ def mutate(derivation, path, change):
         uses[rest[0]] = mutate(uses[rest[0]], rest[1:], change)
         steps[n] = dataclasses.replace(steps[n], uses=tuple(uses), check=None)
     return dataclasses.replace(derivation, steps=tuple(steps), check=None)
+
+
+def links_with_facts(derivation, definitions=(), inherited=()):
+    """Every link of the tree as (previous, step, facts), with the conditions inherited as the verifier does."""
+    from symderiv.derive.kinds import Facts
+
+    conditions = inherited + tuple(c for c in derivation.conditions if c not in inherited)
+    facts = Facts(definitions=tuple(definitions), conditions=conditions)
+    for previous, step in derivation.links():
+        yield previous, step, facts
+        for used in step.uses:
+            yield from links_with_facts(used, definitions, conditions)

@@ -68,7 +68,8 @@ class Unfold(StepKind):
             previous, rhs = previous.expr, step.rhs.expr
         else:
             keep, rhs = None, step.rhs
-        named = {q: v for q, v in instances(previous, facts.definitions).items() if q != keep}
+        variables = {v for node in previous.atoms(sp.Derivative) for v in node.variables}
+        named = {q: v for q, v in instances(previous, facts.definitions).items() if q != keep and q not in variables}
         chosen = {q: v for q, v in named.items() if not rhs.has(q)}
         if chosen and same(previous.xreplace(chosen), rhs):
             return True
@@ -247,12 +248,12 @@ def _on_deltas(expr: sp.Expr) -> sp.Expr:
     return sp.expand(sp.Add(*terms))
 
 
-NAMED_REARRANGEMENTS = (Kronecker(), LogSumExp(), MatrixForm())
+NAMED_REARRANGEMENTS = (Fold(), Kronecker(), LogSumExp(), MatrixForm())
 
 
 class Algebra(StepKind):
     """Expand, factor, cancel, split or pull out of a sum: an identity that holds with every named quantity and
-    derivative kept as it is, and not one of the named rearrangements."""
+    derivative kept as it is, and not one of the named rearrangements (fold, kronecker, log-sum-exp, matrix-form)."""
 
     id, statement = "algebra", r"\text{factor, expand or cancel}"
 
@@ -278,7 +279,7 @@ class Unknown(StepKind):
 
 
 STEP_KINDS: tuple[StepKind, ...] = (
-    Unfold(), Fold(), Substitute(), Cite(), Assume(), CaseSplit(), Leibniz(), VectorChain(), *NAMED_REARRANGEMENTS,
+    Unfold(), Substitute(), Cite(), Assume(), CaseSplit(), Leibniz(), VectorChain(), *NAMED_REARRANGEMENTS,
     Algebra(), Unknown(),
 )
 
