@@ -39,8 +39,8 @@ def _verify(derivation: Derivation, definitions: tuple, inherited: tuple) -> Der
         if step.rule == "unknown":
             check = Check(ok=None, method="none", detail="no rule justifies this step")
         elif check.ok is True and not justified(previous, step, facts):
-            check = Check(ok=False, method="justification", detail=f"wrong justification: the link holds, but it "
-                          f"is not an instance of the step kind `{step.rule}`")
+            check = Check(ok=False, method="justification", detail=f"wrong justification: the two sides are "
+                          f"equal, but the step is not an instance of `{step.rule}`")
         steps.append(dataclasses.replace(step, uses=uses, check=check))
     return dataclasses.replace(derivation, steps=tuple(steps))
 
