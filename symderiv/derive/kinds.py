@@ -82,7 +82,8 @@ class Fold(StepKind):
     id, statement = "fold", r"\text{its definition} \to q"
 
     def instance_of(self, previous, step, cited, facts=Facts()):
-        return not cited and any(fold(previous, d) == step.rhs for d in facts.definitions)
+        candidates = [d for d in facts.definitions if d.params or step.rhs.has(d.name)]  # a fold brings its name in
+        return not cited and any(fold(previous, d) == step.rhs for d in candidates)
 
 
 class Substitute(StepKind):
