@@ -4,6 +4,7 @@ the steps no rule replays: cite, substitute, assume, fold, unfold, algebra and t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import ClassVar
 
 import sympy as sp
@@ -285,6 +286,7 @@ STEP_KINDS: tuple[StepKind, ...] = (
 )
 
 
+@lru_cache(maxsize=1)
 def registry() -> dict[str, object]:
     """Every kind of step by id: the planner's differentiation rules (which replay themselves) and the kinds above."""
     from symderiv.derive.planner import STRATEGY  # the planner builds steps of these kinds
