@@ -3,7 +3,6 @@ the steps around it: derivatives cited inside a sum, a recorded condition used, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 
 import sympy as sp
 
@@ -16,22 +15,32 @@ from symderiv.model.symbols import sift_term
 
 
 class Shorthand(sp.Symbol):
-    """A scalar that names a longer expression (v·σᵀ for Σ_j v_j σ_j) and prints in that notation."""
+    """A scalar that names a longer expression (v·σᵀ for Σ_j v_j σ_j) and prints in its own notation, which it
+    carries itself (no table shared between solves)."""
 
-    notation: ClassVar[dict[str, tuple[str, str]]] = {}
+    __slots__ = ("text", "latex")
+
+    def __new__(cls, name: str, text: str = "", latex: str = ""):
+        obj = sp.Symbol.__xnew__(cls, name)
+        obj.text, obj.latex = text or name, latex or name
+        return obj
+
+    def __getnewargs_ex__(self):
+        return (self.name, self.text, self.latex), {}
+
+    def _hashable_content(self):
+        return super()._hashable_content() + (self.text, self.latex)
 
     def _latex(self, printer, exp=None):
-        base = self.notation[self.name][1]
-        return rf"\left({base}\right)^{{{exp}}}" if exp else base
+        return rf"\left({self.latex}\right)^{{{exp}}}" if exp else self.latex
 
     def _symderiv_text(self, printer):
-        return self.notation[self.name][0]
+        return self.text
 
 
 def shorthand(name: str, text: str, latex: str) -> Shorthand:
     """The shorthand symbol `name`, printed as `text` on a terminal and `latex` in LaTeX."""
-    Shorthand.notation[name] = (text, latex)
-    return Shorthand(name)
+    return Shorthand(name, text, latex)
 
 
 def split_sums(expr: sp.Expr) -> sp.Expr:
