@@ -72,7 +72,7 @@ def test_the_plugin_shows_the_differing_entries_of_matrices(pytester):
 
         def test_jacobian():
             assert sp.Matrix([[x, 2*x], [1, 3]]) == sp.Matrix([[x, x + x], [1, 4]])
-    """)  # cheap entries: the report is worked out in a child process under a time budget
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    """)  # cheap entries: the report is worked out in a forked child under a time budget, so in a fresh process
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*the matrices differ in 1 of 4 entries*", "*?1, 1?: actual 3, expected 4, difference -1*"])
