@@ -89,9 +89,12 @@ class Derived:
         return self.solution.parts[0].derivation
 
 
-def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: str = "auto") -> Derived:
-    """∂expr/∂wrt by the planner, every link verified, packed as the problem named "expr"."""
+def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: str = "auto",
+                      fold: bool = True) -> Derived:
+    """∂expr/∂wrt by the planner, then (unless `fold` is False) in textbook form, every link verified, packed as the
+    problem named "expr"."""
     from symderiv.derive.planner import context, derive
+    from symderiv.derive.textbook import textbook
 
     definitions = read_definitions(defines)
     var = read_variable(wrt)
@@ -100,7 +103,11 @@ def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: 
     warnings = ()
     if not context(var, definitions=definitions, method=method).depends(f):
         warnings = (f"{var} does not occur in the expression or its definitions, so the derivative is 0.",)
-    derivation = verify(derive(f, var, definitions=definitions, method=method), definitions)
+    derivation, introduced = derive(f, var, definitions=definitions, method=method), ()
+    if fold:
+        derivation, introduced = textbook(derivation, definitions)
+    definitions = tuple(definitions) + introduced
+    derivation = verify(derivation, definitions)
     part = Part(id="derivative", title="Step by step", derivation=derivation)
     solution = Solution(problem="expr", title=f"Derivative with respect to {var}",
                         question=rf"\(\displaystyle {to_latex(derivation.lhs)} = ?\)",

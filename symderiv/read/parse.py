@@ -14,15 +14,15 @@ import sympy as sp
 from symderiv.model import symbols
 from symderiv.model.errors import ParseError
 from symderiv.model.functions import relu, sigmoid, softmax_component
+from symderiv.read import function_names
 from symderiv.model.limits import UNDEFINED as _UNDEFINED, MAX_DIGITS, MAX_EXPONENT, digits  # noqa: F401 (MAX_* re-exported)
 
 MAX_LENGTH = 5000  # characters of input
 MAX_NODES = 3000  # expression nodes in the syntax tree
 MAX_DEPTH = 60  # nesting of brackets, and of operators (a chain a+b+c counts once)
 
-FUNCTIONS = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
-             "tan": sp.tan, "tanh": sp.tanh, "sigmoid": sigmoid, "relu": relu, "abs": sp.Abs, "Abs": sp.Abs}
-SPECIAL = {"Sum": "_sum", "KroneckerDelta": "_delta", "softmax": "_softmax"}
+FUNCTIONS = {name: function_names.lookup(name).build for name in function_names.all_names()}
+SPECIAL = {"Sum": "_sum", "KroneckerDelta": "_delta", "softmax": "_softmax", "Piecewise": "_piecewise"}
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 RESERVED = set(FUNCTIONS) | set(SPECIAL) | set(CONSTANTS) | {"N"}
 DUMMIES = ("j", "m", "n", "l")  # softmax sums over the first of these that the text does not use
@@ -325,16 +325,51 @@ class _Parser:
         if node.keywords:
             raise self._fail("keyword arguments are not allowed", node.keywords[0])
         if name not in FUNCTIONS and name not in SPECIAL:
-            close = difflib.get_close_matches(name, [*FUNCTIONS, *SPECIAL], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; for a product write {name}*(...)"
+            close = function_names.spelling_of(name)
+            hint = f"; did you mean {close!r}?" if close else f" (`symderiv functions` lists them); for a product write {name}*(...)"
             raise self._fail(f"unknown function {name!r}{hint}", node.func)
+        if name == "Piecewise":
+            return self._piecewise(node)
         count, at_least = (2, name == "Sum") if name in SPECIAL else (1, False)
-        if len(node.args) < count or (len(node.args) > count and not at_least):
-            raise self._fail(f"{name}() takes {'at least ' * at_least}{count} argument{'s' * (count > 1)}, "
+        known = function_names.lookup(name)
+        least, most = (known.least, known.most) if known else (count, None if at_least else count)
+        if len(node.args) < least or (most is not None and len(node.args) > most):
+            raise self._fail(f"{name}() takes {known.arity() if known else f'{count} arguments'}, "
                              f"got {len(node.args)}", node.func)
         if name in SPECIAL:
             return getattr(self, SPECIAL[name])(node)
-        return FUNCTIONS[name](self.visit(node.args[0]))
+        return FUNCTIONS[name](*(self.visit(arg) for arg in node.args))
+
+    def _piecewise(self, node: ast.Call) -> sp.Expr:
+        """Piecewise((expr, condition), ...): each condition a comparison such as x > 0 or 0 <= x < 1, or True."""
+        if not node.args:
+            raise self._fail("Piecewise() takes at least one (expression, condition) pair", node.func)
+        pieces = []
+        for pair in node.args:
+            if not (isinstance(pair, ast.Tuple) and len(pair.elts) == 2):
+                raise self._fail("each piece is written (expression, condition), as in (x**2, x > 0)", pair)
+            pieces.append((self.visit(pair.elts[0]), self._condition(pair.elts[1])))
+        try:
+            return sp.Piecewise(*pieces)
+        except (TypeError, ValueError) as err:
+            raise self._fail(f"cannot build these cases ({err})", node) from None
+
+    def _condition(self, node: ast.expr) -> sp.Basic:
+        """A case's condition: True, a comparison (chained ones too), or 'and'/'or' of conditions."""
+        if isinstance(node, ast.Constant) and node.value is True:
+            return sp.true
+        if isinstance(node, ast.BoolOp):
+            parts = [self._condition(value) for value in node.values]
+            return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
+        if not isinstance(node, ast.Compare):
+            raise self._fail("a condition is a comparison such as x > 0, or True", node)
+        relations = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}
+        sides, parts = [self.visit(node.left), *(self.visit(c) for c in node.comparators)], []
+        for n, op in enumerate(node.ops):
+            if type(op) not in relations:
+                raise self._fail("a condition compares with <, <=, > or >=", node)
+            parts.append(relations[type(op)](sides[n], sides[n + 1]))
+        return sp.And(*parts)
 
     def _sum(self, node: ast.Call) -> sp.Expr:
         """Sum(f, (j, a, b), ...): j a name other than N, a and b indices."""
