@@ -6,7 +6,7 @@ import sympy as sp
 from symderiv.derive import planner
 from symderiv.check import verify
 from symderiv.model.definitions import Definition, unfold
-from symderiv.model.functions import relu, sigmoid
+from symderiv.model.functions import leaky_relu, relu, sigmoid
 from symderiv.model.steps import Derivation
 
 x, a, b = sp.symbols("x a b")
@@ -154,7 +154,10 @@ def test_known_distinct_indices_need_no_case_split(sym):
 # ---------------------------------------------------------------- unknown
 
 
-@pytest.mark.parametrize("expr", [x**x, sp.sin(x**x), x**x + x**2])
+NO_RULE = leaky_relu(x, x)  # a slope that depends on the variable: no rule covers it
+
+
+@pytest.mark.parametrize("expr", [NO_RULE, sp.sin(NO_RULE), NO_RULE + x**2])
 def test_no_rule_gives_an_unknown_step_and_an_unverified_tree(expr):
     derivation = planner.derive(expr, x)
     assert isinstance(derivation, Derivation)

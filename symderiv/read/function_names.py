@@ -68,10 +68,35 @@ def lookup(name: str) -> Name | None:
     return NAMES.get(ALIASES.get(name, name))
 
 
-def spelling_of(name: str) -> str | None:
-    """The grammar's name that `name` spells differently (case, underscores, an 'arc' prefix), or None."""
+def spelling_of(name: str, others: tuple[str, ...] = ()) -> str | None:
+    """The grammar's name that `name` is a misspelling of, or None: the same name in other case or without
+    underscores (LeakyReLU), a long name cut short (Kronecker), or one slip inside the name, its first and last
+    letters kept (sigmod, tnah). A name that adds or changes letters at an end (cosh, atan2, expm1) or changes one
+    (selu) is taken
+    to be a different function and gets no hint."""
+    known = (*NAMES, *ALIASES, *others)
     key = _key(name)
-    return next((known for known in (*NAMES, *ALIASES) if _key(known) == key), None)
+    same = next((k for k in known if _key(k) == key), None)
+    if same is not None:
+        return same
+    cut = [k for k in known if len(key) >= 6 and _key(k).startswith(key)]
+    if len(cut) == 1:
+        return cut[0]
+    slips = [k for k in known if len(key) >= 4 and _one_inner_slip(key, _key(k))]
+    return slips[0] if len(slips) == 1 else None
+
+
+def _one_inner_slip(a: str, b: str) -> bool:
+    """a and b share their first and last letters and differ by one letter inserted, dropped or swapped between
+    (a changed letter is not a slip: selu and silu are different functions)."""
+    if a[0] != b[0] or a[-1] != b[-1] or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [n for n in range(len(a)) if a[n] != b[n]]
+        return (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    return any(long[:n] + long[n + 1:] == short for n in range(1, len(long) - 1))
 
 
 def _key(name: str) -> str:

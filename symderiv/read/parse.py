@@ -51,9 +51,12 @@ _EQUATION = re.compile(r"\s*(\w+)\s*=(?!=)")
 _SPACE = " \t\r\n"
 
 
-def parse_expr(text: str) -> sp.Expr:
-    """Parse one expression of the grammar into sympy, or raise ParseError saying what and where."""
-    return _Parser(text).parse()
+def parse_expr(text: str, keep_order: bool = False) -> sp.Expr:
+    """Parse one expression of the grammar into sympy, or raise ParseError saying what and where; with
+    `keep_order`, sums (and a minus before one) are built unevaluated, in the order typed (to print the question)."""
+    parser = _Parser(text)
+    parser.keep_order = keep_order
+    return parser.parse()
 
 
 def parse_equation(text: str) -> tuple[str, sp.Expr]:
@@ -110,6 +113,7 @@ class _Parser:
         self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text[self.base:])]
         self.names, self.index_names, self.vector_names = set(), set(), set()
         self.carets: list[int] = []
+        self.keep_order = False
 
     def parse(self) -> sp.Expr:
         body, self.carets = _carets_as_powers(self.text[self.base:])
@@ -268,6 +272,8 @@ class _Parser:
 
     def _unary(self, node: ast.UnaryOp) -> sp.Expr:
         value = self.visit(node.operand)
+        if isinstance(node.op, ast.USub) and self.keep_order:
+            return sp.Mul(sp.S.NegativeOne, value, evaluate=False) if value.is_Add else -value
         return -value if isinstance(node.op, ast.USub) else value
 
     def _binop(self, node: ast.BinOp) -> sp.Expr:
@@ -286,7 +292,7 @@ class _Parser:
             terms.append(-value if inverse and family == "+" else 1 / value if inverse else value)
         if family == "*" and sum(digits(term.as_coeff_Mul()[0]) for term in terms) > MAX_DIGITS:
             raise self._fail(f"this product has more than {MAX_DIGITS} digits", node)
-        return sp.Add(*terms) if family == "+" else sp.Mul(*terms)
+        return sp.Add(*terms, evaluate=not self.keep_order) if family == "+" else sp.Mul(*terms)
 
     @staticmethod
     def _chain(node: ast.BinOp, ops: tuple[type, type]) -> list[tuple[ast.expr, bool]]:
@@ -325,8 +331,8 @@ class _Parser:
         if node.keywords:
             raise self._fail("keyword arguments are not allowed", node.keywords[0])
         if name not in FUNCTIONS and name not in SPECIAL:
-            close = function_names.spelling_of(name)
-            hint = f"; did you mean {close!r}?" if close else f" (`symderiv functions` lists them); for a product write {name}*(...)"
+            close = function_names.spelling_of(name, tuple(SPECIAL))
+            hint = f"; did you mean {close!r}?" if close else f"; for a product write {name}*(...)"
             raise self._fail(f"unknown function {name!r}{hint}", node.func)
         if name == "Piecewise":
             return self._piecewise(node)
@@ -334,7 +340,8 @@ class _Parser:
         known = function_names.lookup(name)
         least, most = (known.least, known.most) if known else (count, None if at_least else count)
         if len(node.args) < least or (most is not None and len(node.args) > most):
-            raise self._fail(f"{name}() takes {known.arity() if known else f'{count} arguments'}, "
+            wanted = known.arity() if known else f"{'at least ' * at_least}{count} arguments"
+            raise self._fail(f"{name}() takes {wanted}, "
                              f"got {len(node.args)}", node.func)
         if name in SPECIAL:
             return getattr(self, SPECIAL[name])(node)
