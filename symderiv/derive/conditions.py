@@ -69,5 +69,31 @@ def _positive_sum(node: sp.Sum) -> bool:
 
 
 def shown_conditions(conditions: tuple) -> tuple:
-    """The conditions worth printing: without those that hold for every real value."""
-    return tuple(c for c in conditions if not always_true(c))
+    """The conditions worth printing: without those that hold for every real value or follow from the others
+    (x ≠ 0 beside x > 0; 1 − x² ≠ 0 beside −1 < x < 1)."""
+    kept = [c for c in conditions if not always_true(c)]
+    for condition in sorted(kept, key=lambda c: not isinstance(c, sp.Ne)):
+        others = [c for c in kept if c is not condition]
+        if others and _implied(condition, others):
+            kept.remove(condition)
+    return tuple(kept)
+
+
+MAX_SOLVED_OPS = 12  # conditions larger than this are not solved for their variable
+
+
+def _implied(condition: sp.Basic, others: list) -> bool:
+    """Whether the other conditions on the same single variable imply this one (decided by sympy's solveset)."""
+    symbols = condition.free_symbols
+    if len(symbols) != 1 or sp.count_ops(condition) > MAX_SOLVED_OPS:
+        return False
+    (s,) = symbols
+    same = [c for c in others if c.free_symbols == symbols and sp.count_ops(c) <= MAX_SOLVED_OPS]
+    if not same:
+        return False
+    real = sp.Dummy(real=True)
+    try:
+        domain = sp.Intersection(*[sp.solveset(c.xreplace({s: real}), real, sp.S.Reals) for c in same])
+        return domain.is_subset(sp.solveset(condition.xreplace({s: real}), real, sp.S.Reals)) is True
+    except (NotImplementedError, TypeError, ValueError, AttributeError):
+        return False

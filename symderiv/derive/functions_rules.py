@@ -211,4 +211,18 @@ class Cases(r.Rule):
         return (Step(rule=self.id, rhs=cases, uses=tuple(parts)),)
 
 
-RULES = (*TABLES, ExponentialBase(), GeneralPower(), FunctionChain(), Extremum(), Cases())
+class ChangeOfBase(r.Rule):
+    """log_b u = ln u / ln b, when the base b depends on the variable."""
+
+    id, statement = "change-of-base", r"\log_{b} u = \frac{\ln u}{\ln b}"
+
+    def applies(self, f, ctx):
+        return isinstance(f, fn.logb) and ctx.depends(f.args[1])
+
+    def steps(self, f, ctx, planner):
+        quotient = sp.Mul(sp.log(f.args[0]), sp.Pow(sp.log(f.args[1]), -1), evaluate=False)
+        inner = planner.derive(quotient, ctx)
+        return (Step(rule=self.id, rhs=r.d(quotient, ctx.var)),) + inner.steps
+
+
+RULES = (*TABLES, ChangeOfBase(), ExponentialBase(), GeneralPower(), FunctionChain(), Extremum(), Cases())

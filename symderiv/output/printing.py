@@ -352,6 +352,10 @@ class TextbookTextPrinter(_TextbookRules, StrPrinter):
 
     _print_Heaviside = _print_Function
 
+    def _print_Abs(self, expr):
+        """|x|."""
+        return f"|{self._print(expr.args[0])}|"
+
     def _print_Derivative(self, expr):
         """∂f/∂v for a named f, ∂/∂v (f) otherwise; ∂²f/∂x∂y for higher orders."""
         order = sum(count for _, count in expr.variable_count)
