@@ -30,8 +30,10 @@ def _conditions_of(node: sp.Basic, var: sp.Expr) -> list:
         return [sp.Gt(sp.Abs(u), 1)]
     if isinstance(node, sp.acosh):
         return [sp.Gt(u, 1)]
-    if isinstance(node, (sp.log, fn.logb)):
+    if isinstance(node, sp.log):
         return [sp.Gt(u, 0)]
+    if isinstance(node, fn.logb):
+        return [sp.Gt(u, 0)] + ([sp.Gt(node.args[1], 0), sp.Ne(node.args[1], 1)] if node.args[1].has(var) else [])
     if isinstance(node, SWITCHES):
         return [sp.Ne(u, 0)]
     if isinstance(node, (sp.Max, sp.Min)):
@@ -70,9 +72,9 @@ def _positive_sum(node: sp.Sum) -> bool:
 
 def shown_conditions(conditions: tuple) -> tuple:
     """The conditions worth printing: without those that hold for every real value or follow from the others
-    (x ≠ 0 beside x > 0; 1 − x² ≠ 0 beside −1 < x < 1)."""
+    (x ≠ 0 beside x > 0; 1 − x² ≠ 0 beside −1 < x < 1); only conditions ≠ are ever left out as implied."""
     kept = [c for c in conditions if not always_true(c)]
-    for condition in sorted(kept, key=lambda c: not isinstance(c, sp.Ne)):
+    for condition in [c for c in kept if isinstance(c, sp.Ne)]:
         others = [c for c in kept if c is not condition]
         if others and _implied(condition, others):
             kept.remove(condition)

@@ -21,10 +21,10 @@ def textbook(derivation: Derivation, definitions: tuple[Definition, ...] = ()) -
     result, steps, introduced = derivation.result, [], []
     if nodes(result) > MAX_TIDIED_NODES:
         return derivation, ()
-    for fold_once in (_recognize_exponentials, _recognize_names, _recognize_softmax, _collect):
+    for fold_once in (_recognize_exponentials, _recognize_names, _recognize_softmax, _collect, _plain_switches):
         folded, definition = fold_once(result, derivation.lhs, definitions)
         if folded is not None and folded != result and _shorter(folded, result):
-            rule = "collect" if fold_once is _collect else "recognize"
+            rule = "recognize" if fold_once.__name__.startswith("_recognize") else "collect"
             steps.append(Step(rule=rule, rhs=folded))
             introduced += [definition] if definition is not None else []
             result = folded
@@ -44,8 +44,10 @@ def _shorter(new: sp.Expr, old: sp.Expr) -> bool:
 def _recognize_exponentials(expr, lhs, definitions):
     """e^u/(1 + e^u) and 1/(1 + e^{−u}) as σ(u); (e^u − e^{−u})/(e^u + e^{−u}) and the like as tanh(u)."""
     best = None
-    for u in _exponents(expr):
-        for candidate in (_as_sigmoid(expr, u), _as_tanh(expr, u)):
+    hyperbolic = expr.has(sp.sinh, sp.cosh, sp.coth, sp.sech, sp.csch)
+    sources = [expr, expr.rewrite(sp.exp)] if hyperbolic else [expr]
+    for source, u in [(source, u) for source in sources for u in _exponents(source)]:
+        for candidate in (_as_sigmoid(source, u), _as_tanh(source, u)):
             if candidate is not None and (best is None or sp.count_ops(candidate) < sp.count_ops(best)):
                 best = candidate
     return best, None
@@ -146,3 +148,14 @@ def _collect(expr, lhs, definitions):
     candidates = [sp.factor(polynomial), sp.factor_terms(sp.expand(polynomial)), sp.factor(sp.cancel(polynomial))]
     best = min(candidates, key=sp.count_ops).xreplace(back)
     return best, None
+
+
+def _plain_switches(expr, lhs, definitions):
+    """H(c·u) = H(u) and sign(c·u) = sign(u) for a number c > 0 (H(−c·u) = H(−u))."""
+    def plain(node):
+        coefficient, rest = node.args[0].as_coeff_Mul()
+        if not coefficient.is_Number or coefficient in (1, -1) or coefficient == 0:
+            return node
+        return node.func(sp.sign(coefficient) * rest, *node.args[1:])
+
+    return evaluate(expr).replace(lambda n: isinstance(n, (sp.Heaviside, sp.sign)), plain), None

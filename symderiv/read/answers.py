@@ -137,7 +137,7 @@ def _in_typed_order(derivation: Derivation, lhs: sp.Expr) -> Derivation:
     typed = {evaluate(n): n for n in sp.preorder_traversal(lhs.expr) if n.is_Add} if lhs is not derivation.lhs else {}
     typed = {k: v for k, v in typed.items() if k != v}
     steps = derivation.steps
-    if typed and steps and not steps[-1].uses:
+    if typed and steps:
         last = steps[-1]
         steps = steps[:-1] + (dataclasses.replace(last, rhs=last.rhs.xreplace(typed)),)
     return dataclasses.replace(derivation, lhs=lhs, steps=steps)
