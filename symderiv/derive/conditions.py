@@ -37,7 +37,7 @@ def _conditions_of(node: sp.Basic, var: sp.Expr) -> list:
     if isinstance(node, SWITCHES):
         return [sp.Ne(u, 0)]
     if isinstance(node, (sp.Max, sp.Min)):
-        return [sp.Ne(a, b) for n, a in enumerate(node.args) for b in node.args[n + 1:]]
+        return [_apart(a, b) for n, a in enumerate(node.args) for b in node.args[n + 1:]]
     if isinstance(node, sp.Piecewise):
         return [sp.Ne(c.lhs, c.rhs) for _, c in node.args if isinstance(c, sp.core.relational.Relational)]
     if isinstance(node, sp.Pow) and node.exp.has(var) and node.base.has(var):
@@ -45,6 +45,18 @@ def _conditions_of(node: sp.Basic, var: sp.Expr) -> list:
     if isinstance(node, sp.Pow) and node.exp.is_Rational and not node.exp.is_Integer and node.exp < 1:
         return [sp.Gt(node.base, 0)]
     return []
+
+
+def _apart(a: sp.Expr, b: sp.Expr) -> sp.Basic:
+    """a ≠ b, as x ≠ c when a − b is linear in one symbol x (x/100 ≠ x is x ≠ 0)."""
+    difference = a - b
+    symbols = difference.free_symbols
+    if len(symbols) == 1:
+        (s,) = symbols
+        slope = sp.diff(difference, s)
+        if slope.is_Number and slope != 0:
+            return sp.Ne(s, -difference.subs(s, 0) / slope)
+    return sp.Ne(a, b)
 
 
 def always_true(condition: sp.Basic) -> bool:
