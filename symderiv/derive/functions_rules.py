@@ -6,11 +6,13 @@ exists) are collected from the expression by symderiv.derive.conditions, not by 
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 import sympy as sp
 
 from symderiv.derive import rules as r
+from symderiv.derive.conditions import domain_conditions
 from symderiv.model import functions as fn
 from symderiv.model.steps import Step
 
@@ -158,6 +160,7 @@ class FunctionChain(r.Rule):
         u = sp.Dummy("u")
         outer_expr = f.base**u if isinstance(f, sp.Pow) else f.func(u, *f.args[1:])
         outer = planner.derive(outer_expr, ctx.at(u))
+        outer = dataclasses.replace(outer, conditions=domain_conditions(outer_expr, u))  # g′(u) holds where g is
         inner = planner.derive(inner_expr, ctx)
         with sp.evaluate(False):
             at_inner = outer.result.xreplace({u: inner_expr})
