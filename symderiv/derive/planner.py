@@ -6,6 +6,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symderiv.derive import functions_rules as fr, rules as r
 from symderiv.derive.rearrange import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
+from symderiv.derive.textbook import FOLD_STATEMENTS
 from symderiv.derive.conditions import domain_conditions, shown_conditions
 from symderiv.derive.context import METHODS, Context
 from symderiv.model.definitions import Definition
@@ -172,6 +173,7 @@ def rule_statements() -> dict[str, str]:
     table = {rule.id: rule.statement for rule in reversed(STRATEGY + tuple(c() for c in EXTRA_RULES))}
     table["case-split"] = r"f = \begin{cases} f_{=} & k = i \\ f_{\neq} & k \neq i \end{cases}"
     table["algebra"] = r"\text{factor, expand or cancel}"
+    table.update(FOLD_STATEMENTS)
     return table
 
 

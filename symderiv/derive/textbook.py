@@ -13,6 +13,11 @@ from symderiv.model.functions import sigmoid, softmax_component
 from symderiv.model.steps import Derivation, Step
 
 SOFTMAX_NAME = "sigma"
+FOLD_STATEMENTS = {
+    "recognize": r"\frac{e^{u}}{1 + e^{u}} = \sigma(u),\ \frac{e^{u} - e^{-u}}{e^{u} + e^{-u}} = \tanh u,\ "
+                 r"\frac{e^{x_k}}{\sum_j e^{x_j}} = \sigma_k, \text{ and the names defined}",
+    "collect": r"\text{collect and cancel common factors}",
+}
 OPAQUE = (sp.Function, sp.Sum, sp.Indexed, sp.Derivative)  # treated as symbols while collecting
 
 
