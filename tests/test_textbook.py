@@ -97,3 +97,8 @@ def test_the_question_keeps_the_order_typed():
 def test_always_true_conditions_are_not_printed():
     derivation = derive_expression("log(1 + exp(x))", "x", fold=False).solution.parts[0].derivation
     assert derivation.conditions == ()
+
+
+def test_softmax_is_not_named_sigma_where_sigma_already_means_something():
+    derivation = derive_expression("log(Sum(exp(x[j]), (j, 1, N))) + sigma[k]", "x[k]").solution.parts[0].derivation
+    assert derivation.verified and "sigma" not in str(derivation.result)

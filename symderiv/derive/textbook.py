@@ -125,7 +125,8 @@ def _recognize_softmax(expr, lhs, definitions):
     """e^{x_k}/Σ_j e^{x_j} as σ_k, softmax of x at k, with σ_i := e^{x_i}/Σ_j e^{x_j} defined in the output."""
     sums = [s for s in expr.atoms(sp.Sum) if len(s.limits) == 1 and isinstance(s.function, sp.exp)
             and isinstance(s.function.args[0], sp.Indexed) and s.function.args[0].indices[0] == s.limits[0][0]]
-    if len(sums) != 1 or any(d.name.has(sp.IndexedBase(SOFTMAX_NAME)) for d in definitions):
+    taken = {str(s) for s in lhs.atoms(sp.Symbol)} | {str(s) for d in definitions for s in d.name.atoms(sp.Symbol)}
+    if len(sums) != 1 or SOFTMAX_NAME in taken:  # σ would mean something else here
         return None, None
     total = sums[0]
     j, low, high = total.limits[0]
