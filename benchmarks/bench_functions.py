@@ -23,11 +23,11 @@ REPEATS = 1 if "--quick" in sys.argv else 3
 TARGET_RATIO, TARGET_FOLD = 2.5, 0.10
 
 
-def wall(command: list[str]) -> tuple[float, int]:
-    """Wall time of one run of a command (output discarded) and its exit code."""
+def wall(command: list[str]) -> tuple[float, int, str]:
+    """Wall time of one run of a command (standard output discarded), its exit code and the last line of stderr."""
     start = time.perf_counter()
-    code = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-    return time.perf_counter() - start, code
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - start, done.returncode, (done.stderr.strip().splitlines() or [""])[-1]
 
 
 def main() -> int:
@@ -38,10 +38,10 @@ def main() -> int:
             runs["import"].append(wall([sys.executable, "-c", "import sympy"])[0])
             derive = [sys.executable, "-m", "symderiv", "derive", "--expr", expr, "--wrt", wrt]
             for key, command in (("fold", derive), ("raw", derive + ["--no-fold"])):
-                elapsed, code = wall(command)
+                elapsed, code, said = wall(command)
                 runs[key].append(elapsed)
                 if code != 0:
-                    failed.append(f"{expr} by {wrt}{' (--no-fold)' * (key == 'raw')}: exit {code}")
+                    failed.append(f"{expr} by {wrt}{' (--no-fold)' * (key == 'raw')}: exit {code}: {said}")
         imports.append(statistics.median(runs["import"]))
         folded.append(statistics.median(runs["fold"]))
         raw.append(statistics.median(runs["raw"]))
