@@ -66,3 +66,10 @@ def test_functions_lists_every_function_with_its_rule():
 def test_a_function_that_looks_like_another_gets_no_hint_to_it():
     out = run("derive", "--expr", "selu(x)", "--wrt", "x")
     assert out.exit_code == 2 and "did you mean" not in out.stderr and "unknown function 'selu'" in out.stderr
+
+
+def test_inverse_functions_print_as_textbooks_write_them():
+    out = run("derive", "--expr", "asin(x) + atanh(x)", "--wrt", "x")
+    assert out.exit_code == 0 and "arcsin(x)" in out.stdout and "artanh(x)" in out.stdout
+    tex = run("derive", "--expr", "asin(x)", "--wrt", "x", "-f", "tex")
+    assert r"\arcsin" in tex.stdout
