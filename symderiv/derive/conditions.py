@@ -15,8 +15,22 @@ def domain_conditions(expr: sp.Expr, var: sp.Expr) -> tuple[sp.Basic, ...]:
     """The conditions under which each function in `expr` is differentiable with respect to `var`."""
     found: list = []
     for node in sp.preorder_traversal(expr):
-        found += _conditions_of(node, var)
+        found += [_solved(c) for c in _conditions_of(node, var)]
     return tuple(dict.fromkeys(c for c in found if c is not sp.true and not always_true(c)))
+
+
+def _solved(condition: sp.Basic) -> sp.Basic:
+    """A condition linear in one symbol, solved for it: 2·x > −1 as x > −1/2, 3 − x ≠ 0 as x ≠ 3."""
+    if not isinstance(condition, sp.core.relational.Relational) or len(condition.free_symbols) != 1:
+        return condition
+    (s,) = condition.free_symbols
+    difference = condition.lhs - condition.rhs
+    slope = sp.diff(difference, s)
+    if not slope.is_Number or slope == 0 or sp.diff(slope, s) != 0 or difference.has(sp.Abs):
+        return condition
+    root = -difference.subs(s, 0) / slope
+    relation = type(condition) if slope > 0 else type(condition.reversed)
+    return relation(s, root)
 
 
 def _conditions_of(node: sp.Basic, var: sp.Expr) -> list:
@@ -37,7 +51,7 @@ def _conditions_of(node: sp.Basic, var: sp.Expr) -> list:
     if isinstance(node, SWITCHES):
         return [sp.Ne(u, 0)]
     if isinstance(node, (sp.Max, sp.Min)):
-        return [_apart(a, b) for n, a in enumerate(node.args) for b in node.args[n + 1:]]
+        return [sp.Ne(a, b) for n, a in enumerate(node.args) for b in node.args[n + 1:]]
     if isinstance(node, sp.Piecewise):
         return [sp.Ne(c.lhs, c.rhs) for _, c in node.args if isinstance(c, sp.core.relational.Relational)]
     if isinstance(node, sp.Pow) and node.exp.has(var) and node.base.has(var):
@@ -45,18 +59,6 @@ def _conditions_of(node: sp.Basic, var: sp.Expr) -> list:
     if isinstance(node, sp.Pow) and node.exp.is_Rational and not node.exp.is_Integer and node.exp < 1:
         return [sp.Gt(node.base, 0)]
     return []
-
-
-def _apart(a: sp.Expr, b: sp.Expr) -> sp.Basic:
-    """a ≠ b, as x ≠ c when a − b is linear in one symbol x (x/100 ≠ x is x ≠ 0)."""
-    difference = a - b
-    symbols = difference.free_symbols
-    if len(symbols) == 1:
-        (s,) = symbols
-        slope = sp.diff(difference, s)
-        if slope.is_Number and slope != 0:
-            return sp.Ne(s, -difference.subs(s, 0) / slope)
-    return sp.Ne(a, b)
 
 
 def always_true(condition: sp.Basic) -> bool:

@@ -40,8 +40,11 @@ def textbook(derivation: Derivation, definitions: tuple[Definition, ...] = ()) -
 
 
 def _shorter(new: sp.Expr, old: sp.Expr) -> bool:
-    return sp.count_ops(new) < sp.count_ops(evaluate(old)) or (
-        sp.count_ops(new) == sp.count_ops(evaluate(old)) and len(new.atoms(sp.exp)) < len(old.atoms(sp.exp)))
+    """Fewer operations; at a tie, fewer exponentials, or the same expression written out (evaluated)."""
+    plain = evaluate(old)
+    if sp.count_ops(new) != sp.count_ops(plain):
+        return sp.count_ops(new) < sp.count_ops(plain)
+    return len(new.atoms(sp.exp)) < len(old.atoms(sp.exp)) or (new == plain and plain != old)
 
 
 # --- σ and tanh from exponentials ---------------------------------------------------------------------------
@@ -153,6 +156,8 @@ def _collect(expr, lhs, definitions):
     back = {v: k for k, v in held.items()}
     candidates = [sp.factor(polynomial), sp.factor_terms(sp.expand(polynomial)), sp.factor(sp.cancel(polynomial))]
     best = min(candidates, key=sp.count_ops).xreplace(back)
+    if sp.count_ops(best) >= sp.count_ops(plain) and plain != expr:
+        return plain, None  # no shorter form, but the rule's grouping (2·x)² is written 4·x²
     return best, None
 
 
