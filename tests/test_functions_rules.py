@@ -112,3 +112,17 @@ def test_max_states_the_tie_and_piecewise_its_boundaries():
 def test_a_parameter_that_depends_on_the_variable_has_no_rule():
     derivation = verify(derive(parse_expr("leaky_relu(x, x)"), x))
     assert derivation.has_unknown() and not derivation.verified
+
+
+@pytest.mark.parametrize("call", list(FUNCTIONS) + ["x**sin(x)", "asin(x/3)", "log(x**2 + 1, x)", "3**(x**2)",
+                                                    "Piecewise((x**2, x < 1), (2*x - 1, True))"])
+def test_every_step_is_an_instance_of_its_own_kind_and_of_no_other(call):
+    from symderiv.derive.kinds import Facts, registry
+
+    derivation = derive(parse_expr(call), x)
+    for d in derivation.walk():
+        facts = Facts(conditions=d.conditions)
+        for previous, step in d.links():
+            for other, kind in registry().items():
+                relabelled = type(step)(rule=other, rhs=step.rhs, uses=step.uses)
+                assert kind.instance_of(previous, relabelled, step.uses, facts) == (other == step.rule), (step.rule, other)

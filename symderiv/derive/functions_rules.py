@@ -14,7 +14,8 @@ import sympy as sp
 from symderiv.derive import rules as r
 from symderiv.derive.conditions import domain_conditions
 from symderiv.model import functions as fn
-from symderiv.model.steps import Step
+from symderiv.derive.kinds import Facts, same
+from symderiv.model.steps import Derivation, Step
 
 
 class Table(r.Rule):
@@ -145,22 +146,28 @@ class ExponentialBase(r.Rule):
         return (Step(rule=self.id, rhs=r.product(f, sp.log(f.base))),)
 
 
-class FunctionChain(r.Rule):
-    """(g∘u)′ = g′(u)·u′ for the functions of the tables above and for aᵘ, with g′ derived for a fresh variable u."""
-
-    id, statement = "chain", r.Chain.statement
+class FunctionChain(r.Chain):
+    """(g∘u)′ = g′(u)·u′, with g′ derived for a fresh variable u: the core chain rule, extended to the functions of
+    the tables above and to aᵘ (one rule, one id: a step is replayed by the rule its id names)."""
 
     def applies(self, f, ctx):
+        return super().applies(f, ctx) or self.extends(f, ctx)
+
+    @staticmethod
+    def extends(f, ctx) -> bool:
         if isinstance(f, sp.Pow):
             return ctx.depends(f.exp) and not ctx.depends(f.base)
         return isinstance(f, CHAINED) and ctx.depends(f.args[0]) and not any(ctx.depends(a) for a in f.args[1:])
 
     def steps(self, f, ctx, planner):
+        if not self.extends(f, ctx):
+            return super().steps(f, ctx, planner)
         inner_expr = f.exp if isinstance(f, sp.Pow) else f.args[0]
         u = sp.Dummy("u")
         outer_expr = f.base**u if isinstance(f, sp.Pow) else f.func(u, *f.args[1:])
         outer = planner.derive(outer_expr, ctx.at(u))
-        outer = dataclasses.replace(outer, conditions=domain_conditions(outer_expr, u))  # g′(u) holds where g is
+        if isinstance(outer, Derivation):  # g′(u) holds where g is differentiable (a replay cites bare results)
+            outer = dataclasses.replace(outer, conditions=domain_conditions(outer_expr, u))
         inner = planner.derive(inner_expr, ctx)
         with sp.evaluate(False):
             at_inner = outer.result.xreplace({u: inner_expr})
@@ -222,10 +229,21 @@ class ChangeOfBase(r.Rule):
     def applies(self, f, ctx):
         return isinstance(f, fn.logb) and ctx.depends(f.args[1])
 
+    @staticmethod
+    def quotient(f: sp.Expr) -> sp.Expr:
+        return sp.Mul(sp.log(f.args[0]), sp.Pow(sp.log(f.args[1]), -1), evaluate=False)
+
     def steps(self, f, ctx, planner):
-        quotient = sp.Mul(sp.log(f.args[0]), sp.Pow(sp.log(f.args[1]), -1), evaluate=False)
-        inner = planner.derive(quotient, ctx)
-        return (Step(rule=self.id, rhs=r.d(quotient, ctx.var)),) + inner.steps
+        inner = planner.derive(self.quotient(f), ctx)
+        return (Step(rule=self.id, rhs=r.d(self.quotient(f), ctx.var)),) + inner.steps
+
+    def instance_of(self, previous, step, cited, facts=Facts()):
+        """The step rewrites ∂/∂x log_b u as ∂/∂x (ln u / ln b), citing nothing."""
+        if cited or not isinstance(previous, sp.Derivative) or not isinstance(previous.expr, fn.logb):
+            return False
+        rhs = step.rhs
+        return (isinstance(rhs, sp.Derivative) and rhs.variables == previous.variables
+                and same(rhs.expr, self.quotient(previous.expr)))
 
 
-RULES = (*TABLES, ChangeOfBase(), ExponentialBase(), GeneralPower(), FunctionChain(), Extremum(), Cases())
+RULES = (*TABLES, ChangeOfBase(), ExponentialBase(), GeneralPower(), Extremum(), Cases())  # then FunctionChain

@@ -1,7 +1,8 @@
 """The textbook form: after the last rule, the result rewritten in the named quantities a reader knows.
 
-Each fold is a step of its own (`recognize` for σ, tanh, softmax and the user's names; `collect` for collected
-and cancelled factors) and is checked like every other step; a fold is kept only when it makes the result shorter.
+Each fold is a step of its own, checked like every other step, and kept only when it makes the result shorter:
+`recognize` for σ and tanh (derive/kinds.py replays it), `fold` for softmax σ_k and the user's own names, and
+`algebra` for factors collected and cancelled.
 """
 from __future__ import annotations
 
@@ -13,11 +14,6 @@ from symderiv.model.functions import sigmoid, softmax_component
 from symderiv.model.steps import Derivation, Step
 
 SOFTMAX_NAME = "sigma"
-FOLD_STATEMENTS = {
-    "recognize": r"\frac{e^{u}}{1 + e^{u}} = \sigma(u),\ \frac{e^{u} - e^{-u}}{e^{u} + e^{-u}} = \tanh u,\ "
-                 r"\frac{e^{x_k}}{\sum_j e^{x_j}} = \sigma_k, \text{ and the names defined}",
-    "collect": r"\text{collect and cancel common factors}",
-}
 OPAQUE = (sp.Function, sp.Sum, sp.Indexed, sp.Derivative)  # treated as symbols while collecting
 
 
@@ -26,10 +22,12 @@ def textbook(derivation: Derivation, definitions: tuple[Definition, ...] = ()) -
     result, steps, introduced = derivation.result, [], []
     if nodes(result) > MAX_TIDIED_NODES:
         return derivation, ()
-    for fold_once in (_recognize_exponentials, _recognize_names, _recognize_softmax, _collect, _plain_switches):
+    folds = [("recognize", _recognize_exponentials)]
+    folds += [("fold", lambda e, lhs, _, d=d: (fold(e, d), None)) for d in definitions if not d.params]
+    folds += [("fold", _recognize_softmax), ("algebra", _collect), ("algebra", _plain_switches)]
+    for rule, fold_once in folds:
         folded, definition = fold_once(result, derivation.lhs, definitions)
         if folded is not None and folded != result and _shorter(folded, result):
-            rule = "recognize" if fold_once.__name__.startswith("_recognize") else "collect"
             steps.append(Step(rule=rule, rhs=folded))
             introduced += [definition] if definition is not None else []
             result = folded
@@ -48,6 +46,11 @@ def _shorter(new: sp.Expr, old: sp.Expr) -> bool:
 
 
 # --- σ and tanh from exponentials ---------------------------------------------------------------------------
+
+def recognized(expr: sp.Expr) -> sp.Expr | None:
+    """The shortest rewriting of `expr` with σ or tanh in place of its exponentials, or None."""
+    return _recognize_exponentials(expr, None, ())[0]
+
 
 def _recognize_exponentials(expr, lhs, definitions):
     """e^u/(1 + e^u) and 1/(1 + e^{−u}) as σ(u); (e^u − e^{−u})/(e^u + e^{−u}) and the like as tanh(u)."""
@@ -112,17 +115,6 @@ def _as_tanh(expr: sp.Expr, u: sp.Expr) -> sp.Expr | None:
 
 
 # --- named quantities ---------------------------------------------------------------------------------------
-
-def _recognize_names(expr, lhs, definitions):
-    """The user's own names, where their definitions occur in the result."""
-    folded = expr
-    for definition in definitions:
-        if not definition.params:
-            candidate = fold(folded, definition)
-            if _shorter(candidate, folded):
-                folded = candidate
-    return folded, None
-
 
 def _recognize_softmax(expr, lhs, definitions):
     """e^{x_k}/Σ_j e^{x_j} as σ_k, softmax of x at k, with σ_i := e^{x_i}/Σ_j e^{x_j} defined in the output."""
