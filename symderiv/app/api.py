@@ -22,13 +22,14 @@ __all__ = ["derive", "check", "verify", "compare", "render", "problems", "Verdic
 
 
 def derive(problem_or_expr: Expression, *, wrt: Expression | None = None, define: Definitions = None,
-           params: Mapping[str, object] | None = None, method: str = "auto") -> Solution:
+           params: Mapping[str, object] | None = None, method: str = "auto", fold: bool = True) -> Solution:
     """A catalog problem (a name, with params) or the derivative of an expression by `wrt`, derived step by
-    step by the planner with every step verified. `define` names intermediate quantities: {"y": "sigmoid(w1*x)"}."""
+    step by the planner with every step verified. `define` names intermediate quantities: {"y": "sigmoid(w1*x)"};
+    `fold=False` keeps an expression's result in the raw form of its last rule (as `derive --no-fold`)."""
     if wrt is None and isinstance(problem_or_expr, str):
         solved = solve(problem_or_expr, params=params, method=method)
     else:
-        solved = solve(expr=problem_or_expr, wrt=wrt, define=define, params=params, method=method)
+        solved = solve(expr=problem_or_expr, wrt=wrt, define=define, params=params, method=method, fold=fold)
     for message in solved.warnings:
         warnings.warn(message, stacklevel=2)
     return solved.solution

@@ -27,8 +27,10 @@ class Solved:
 
 
 def solve(problem: str | None = None, *, expr: Expression | None = None, wrt: Expression | None = None,
-          define: Definitions = (), params: Mapping[str, object] | None = None, method: str = "auto") -> Solved:
-    """A catalog problem (with params) or ∂expr/∂wrt (with named quantities in define), derived and verified."""
+          define: Definitions = (), params: Mapping[str, object] | None = None, method: str = "auto",
+          fold: bool = True) -> Solved:
+    """A catalog problem (with params) or ∂expr/∂wrt (with named quantities in define), derived and verified;
+    `fold=False` leaves an expression's result in the raw form of its last rule (no textbook folds)."""
     if (problem is None) == (expr is None):
         raise InputError("give either a problem name or an expression (with wrt), not both and not neither.")
     if expr is None:
@@ -44,7 +46,7 @@ def solve(problem: str | None = None, *, expr: Expression | None = None, wrt: Ex
     from symderiv.read.answers import derive_expression
 
     derived = derive_expression(as_text(expr, "the expression"), as_text(wrt, "the variable"),
-                                definition_texts(define), method)
+                                definition_texts(define), method, fold=fold)
     return Solved(derived.solution, derived.warnings)
 
 
