@@ -33,7 +33,7 @@ CORPUS = [
     ("log(Sum(exp(x[j]), (j, 1, N)))", "x[k]", ()), ("Sum(x[j]**2, (j, 1, N))/2", "x[k]", ()),
     ("Sum(w[j]*x[j], (j, 1, N))", "w[k]", ()), ("sigmoid(Sum(w[j]*x[j], (j, 1, N)))", "w[k]", ()),
     ("softmax(x, i)", "x[k]", ()), ("-Sum(t[j]*log(z[j]), (j, 1, N))", "z[k]", ()), ("(y - w*x)**2", "w", ()),
-    ("exp(a*x)*sin(b*x)", "b", ()), ("log(1 + x**2)", "x", ()), ("(sigmoid(z) - t)**2", "b", ("z = w*x + b",)),
+    ("exp(a*x)*sin(b*x)", "b", ()), ("log(1 + x**2)", "x", ()), ("(sigmoid(w*x + b) - t)**2", "b", ()),
     ("relu(h)*v", "w", ("h = w*x + c",)),
 ]
 QUESTIONS = [pytest.param(("problem", name), id=name) for name in catalog.names()] + [
@@ -175,7 +175,17 @@ def test_a_missing_numpy_is_one_sentence_and_exit_code_2(runner, monkeypatch):
     assert "pip install 'symderiv[numpy]'" in result.stderr and "Traceback" not in result.output
 
 
-def test_no_code_for_a_derivation_that_does_not_verify(runner):
-    result = runner.invoke(main, ["derive", "--expr", "abs(x)", "--wrt", "x", "-f", "numpy"])
+def test_no_code_for_a_derivation_that_does_not_verify(runner, monkeypatch):
+    import dataclasses
+
+    from symderiv.model.steps import Check
+
+    solution = catalog.solve("sigmoid-derivative")
+    part = solution.parts[0]
+    steps = part.derivation.steps
+    false = dataclasses.replace(steps[-1], check=Check(ok=False, method="exact", detail="at p = 0.5"))
+    broken = dataclasses.replace(part, derivation=dataclasses.replace(part.derivation, steps=(*steps[:-1], false)))
+    monkeypatch.setattr(catalog, "solve", lambda *args, **kwargs: dataclasses.replace(solution, parts=(broken,)))
+    result = runner.invoke(main, ["derive", "sigmoid-derivative", "-f", "numpy"])
     assert result.exit_code == 1 and result.stdout == ""
     assert "no numpy code was written" in result.stderr
