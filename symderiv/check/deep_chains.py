@@ -4,7 +4,10 @@ Unfolding every name before comparing costs O(L²) per link of an L-layer chain 
 composition is a product of L nested factors), so a whole network costs O(L³) and more. Here each named
 quantity is evaluated once per sample point through its own definition, and ∂f/∂v by the chain rule over the
 graph: the sum, over every path from f down to v, of the products of sympy's partial derivatives of single
-definitions. Names are visited bottom-up in one topological order, so no recursion grows with the depth.
+definitions. Names are visited in one topological order, so no recursion grows with the depth. A derivative
+through a few names goes forward from v; a longer one, such as ∂E/∂w_l for every layer l, takes one reverse sweep
+from f per sample point (backpropagation), which gives ∂f/∂v for every v below f at once: checking a whole
+network stays linear in the number of layers at each point.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from symderiv.model.steps import Check
 
 MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
+EVALUATION_FAILURES = (sampling.Undefined, ValueError, TypeError, ZeroDivisionError, OverflowError)
+SHORT_STRETCH = 8  # ∂f/∂v through more names than this: one reverse sweep from f gives ∂f/∂v for every v at once
 EXACT_MAX_OPS = 40  # larger differences are not put over a common denominator (2^L terms for L factors)
 
 
@@ -55,10 +60,16 @@ class Graph:
         self.errors: dict = {}  # a bound on the rounding error of each memoised value (sampling.rounding_error)
         self.bodies = {name: self.local(value) for name, value in bodies.items()}
         self.order = self._topological()
+        self.position = {name: index for index, name in enumerate(self.order)}
+        self.children = {name: sorted(self.bodies[name].free_symbols, key=str) for name in self.order}
         self.below: dict = {}
-        for name in self.order:  # every symbol (name or leaf) a name depends on
-            children = self.bodies[name].free_symbols
+        above: dict = {}
+        for name in self.order:  # every symbol (name or leaf) a name depends on, and the names above each symbol
+            children = self.children[name]
             self.below[name] = frozenset(children).union(*[self.below[s] for s in children if s in self.bodies])
+            for s in self.below[name]:
+                above.setdefault(s, set()).add(name)
+        self.above = {s: frozenset(names) for s, names in above.items()}
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -181,46 +192,99 @@ class Graph:
                 raise
         return self.memo[key]
 
-    def derivatives_at(self, v: sp.Symbol, n: int, digits: int) -> dict:
-        """∂q/∂v at sample point n for every name q above v: the chain rule over every path, bottom-up."""
-        key = ("derivatives", v, n, digits)
+    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, key=None) -> mpmath.mpf:
+        """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed), its error under `key`."""
+        if f == v:
+            self.errors[key] = 0
+            return mpmath.mpf(1)
+        if f not in self.bodies:
+            terms = [(s, self.partial(self.local(f), s)) for s in self.depends(self.local(f), v)]
+            return self._combine(terms, lambda s: self._name_derivative(s, v, n, digits), n, digits, key)
+        value, self.errors[key] = self._name_derivative(f, v, n, digits)
+        return value
+
+    def _name_derivative(self, f: sp.Symbol, v: sp.Symbol, n: int, digits: int) -> tuple:
+        """∂f/∂v for a name or leaf f, and its error bound: forward along a short stretch, else one reverse sweep."""
+        if f == v:
+            return mpmath.mpf(1), 0
+        if f not in self.bodies or v not in self.below[f]:
+            return mpmath.mpf(0), 0
+        if len(self._between(v, f)) > SHORT_STRETCH:
+            found = self.adjoints(f, n, digits).get(v, (mpmath.mpf(0), 0))
+            if isinstance(found, Exception):
+                raise found
+            return found
+        table = {v: (mpmath.mpf(1), 0)}
+        for name in self._between(v, f):
+            key = ("forward", v, name, n, digits)
+            if key not in self.memo:
+                terms = [(s, self.partial(self.bodies[name], s)) for s in self.children[name] if s in table]
+                value = self._combine(terms, table.__getitem__, n, digits, key)
+                self.memo[key] = (value, self.errors[key])
+            table[name] = self.memo[key]
+        return table[f]
+
+    def _between(self, v: sp.Symbol, f: sp.Symbol) -> list:
+        """The names on some path from f down to v (f included, v excluded), bottom-up."""
+        key = ("between", v, f)
         if key not in self.memo:
-            table = {}
-            for name in self.order:
-                if name != v and v in self.below[name]:
-                    table[name] = self._chain(self.bodies[name], v, n, digits, table, ("d", v, name, n, digits))
-            self.memo[key] = table  # complete: _chain reads the table it is filling, not the memo
+            inside = self.above.get(v, frozenset()) & (self.below[f] | {f})
+            self.memo[key] = sorted(inside, key=self.position.__getitem__)
         return self.memo[key]
 
-    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, table: dict, key) -> mpmath.mpf:
-        """Σ over f's symbols s of ∂f/∂s · ∂s/∂v, with its rounding-error bound recorded under `key`."""
-        terms, errors = [], []
-        for s in self.depends(f, v):
-            inner = mpmath.mpf(1) if s == v else table[s]
-            if inner != 0:
-                partial = self.partial(f, s)
+    def adjoints(self, f: sp.Symbol, n: int, digits: int) -> dict:
+        """∂f/∂s at sample point n for every symbol s below f, with error bounds: one reverse sweep (backpropagation).
+
+        A partial derivative that cannot be evaluated here (1/(1 − z) where z rounds to 1) is recorded, not
+        raised, for the symbols below it: only a derivative that needs it raises it, so the point is skipped."""
+        key = ("adjoints", f, n, digits)
+        if key not in self.memo:
+            incoming, failed, done = {f: ([mpmath.mpf(1)], [0])}, {}, {}  # each symbol's contributions from above
+            for name in sorted(self.below[f] | {f}, key=lambda s: -self.position.get(s, -1)):
+                terms, errors = incoming.pop(name, ([], []))
+                with mpmath.workdps(digits):
+                    total = mpmath.fsum(terms)
+                    done[name] = failed.get(name) or (total, sampling.rounding_error(sp.Add, terms, errors, total, digits))
+                if name in self.bodies and (name in failed or total != 0):
+                    self._spread(name, done[name], n, digits, incoming, failed)
+            self.memo[key] = done
+        return self.memo[key]
+
+    def _spread(self, name: sp.Symbol, adjoint, n: int, digits: int, incoming: dict, failed: dict) -> None:
+        """One name's adjoint passed to each of its children, times the name's partial derivative by the child."""
+        for s in self.children[name]:
+            if isinstance(adjoint, Exception):
+                failed.setdefault(s, adjoint)
+                continue
+            partial = self.partial(self.bodies[name], s)
+            try:
+                value, error = self.value(partial, n, digits), self.error(("value", partial, n, digits))
+            except EVALUATION_FAILURES as problem:
+                failed.setdefault(s, problem)
+                continue
+            with mpmath.workdps(digits):
+                into = incoming.setdefault(s, ([], []))
+                into[0].append(value * adjoint[0])
+                into[1].append(_product_error(value, error, adjoint[0], adjoint[1]))
+
+    def _combine(self, terms: list, inner, n: int, digits: int, key) -> mpmath.mpf:
+        """Σ over (s, ∂f/∂s) of ∂f/∂s · inner(s), where inner(s) is (∂s/∂v, its error); the error under `key`."""
+        values, errors = [], []
+        for s, partial in terms:
+            derivative, e_inner = inner(s)
+            if derivative != 0:
                 value = self.value(partial, n, digits)
-                terms.append(value * inner)
-                e_inner = 0 if s == v else self.error(("d", v, s, n, digits))
-                e_partial = self.error(("value", partial, n, digits))
-                errors.append((abs(value) + e_partial) * (abs(inner) + e_inner) - abs(value) * abs(inner))
-        total = mpmath.fsum(terms)
-        self.errors[key] = sampling.rounding_error(sp.Add, terms, errors, total, digits)
+                with mpmath.workdps(digits):
+                    values.append(value * derivative)
+                    errors.append(_product_error(value, self.error(("value", partial, n, digits)), derivative, e_inner))
+        with mpmath.workdps(digits):
+            total = mpmath.fsum(values)
+            self.errors[key] = sampling.rounding_error(sp.Add, values, errors, total, digits)
         return total
 
     def error(self, key):
         """The rounding-error bound of the memoised quantity under `key` (0 for exact leaves)."""
         return self.errors.get(key, 0)
-
-    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, key=None) -> mpmath.mpf:
-        """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed)."""
-        if f == v:
-            return mpmath.mpf(1)
-        table = self.derivatives_at(v, n, digits)
-        if f in self.bodies:
-            self.errors[key] = self.error(("d", v, f, n, digits))
-            return table.get(f, mpmath.mpf(0))
-        return self._chain(self.local(f), v, n, digits, table, key)
 
     def value(self, expr: sp.Expr, n: int, digits: int) -> mpmath.mpf:
         """The expression at sample point n: leaves from the oracle, names through their definitions, memoised."""
@@ -311,6 +375,11 @@ class Graph:
                           f"{sampling.LOW} and {sampling.HIGH} digits")
                 return Check(ok=True, method="numeric", detail=detail)
         return Check(ok=None, method="numeric", detail="too few points where both sides are defined")
+
+
+def _product_error(a, e_a, b, e_b):
+    """A bound on the error of a·b from the errors of a and b (first order, as sampling.rounding_error for Mul)."""
+    return (abs(a) + e_a) * (abs(b) + e_b) - abs(a) * abs(b)
 
 
 def _exact(value):
