@@ -17,7 +17,7 @@ import mpmath
 import sympy as sp
 
 from symderiv.model.definitions import Definition, unfold
-from symderiv.model.functions import expand_special
+from symderiv.model.functions import SPECIAL_FUNCTIONS, expand_special
 from symderiv.check import sampling
 from symderiv.check.exact import exact_zero
 from symderiv.model.steps import Check
@@ -26,7 +26,8 @@ MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordina
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
 EVALUATION_FAILURES = (sampling.Undefined, ValueError, TypeError, ZeroDivisionError, OverflowError)
 SHORT_STRETCH = 8  # ∂f/∂v through more names than this: one reverse sweep from f gives ∂f/∂v for every v at once
-EXACT_MAX_OPS = 40  # larger differences are not put over a common denominator (2^L terms for L factors)
+EXACT_MAX_NODES = 120  # larger differences are not put over a common denominator (2^L terms for L factors)
+SYMBOLIC_MAX_NODES = 4000  # larger links are not differentiated symbolically (a chain's product is linear in its length)
 
 
 def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...]) -> Check | None:
@@ -35,20 +36,77 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
     if graph is None or not graph.applies(a, b):
         return None
     derivatives = [d for side in (a, b) for d in side.atoms(sp.Derivative)]
-    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for d in derivatives)
-    if short and sp.count_ops(a) + sp.count_ops(b) <= EXACT_MAX_OPS:
-        left, right = graph.symbolic(a), graph.symbolic(b)
-        for kept in ("kept", "unfolded one level"):
-            if _identical(left, right):
+    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH or graph.path(d.expr, d.variables[0])
+                for d in derivatives)
+    size = _size(a, SYMBOLIC_MAX_NODES) + _size(b, SYMBOLIC_MAX_NODES) if short else SYMBOLIC_MAX_NODES
+    if size < SYMBOLIC_MAX_NODES:
+        folded = (graph.folded(a), graph.folded(b))
+        if None not in folded and (folded[0] == folded[1] or _identical(_rest_of_products(*folded))):
+            return Check(ok=True, method="exact", detail="rational-function identity, derivatives along the chain "
+                                                         "of names")
+        sides = (graph.symbolic(a), graph.symbolic(b))
+        attempts = (("kept", sides), ("unfolded down to the lowest names present", graph.unfold_higher(*sides)),
+                    ("unfolded one level", tuple(graph.unfold_once(side) for side in sides)))
+        for kept, (left, right) in attempts:  # the same expression: no algebra needed
+            if left == right:
+                return Check(ok=True, method="exact", detail=f"the same expression, named quantities {kept}")
+        for kept, (left, right) in attempts if size <= EXACT_MAX_NODES else ():
+            if _identical(left - right):
                 return Check(ok=True, method="exact", detail=f"rational-function identity, named quantities {kept}")
-            left, right = graph.unfold_once(left), graph.unfold_once(right)
     return graph.numeric(a, b)
 
 
-def _identical(left: sp.Expr, right: sp.Expr) -> bool:
-    """Equal as expressions in independent symbols (names included): sound for `=`, never a refutation."""
-    difference = left - right
-    return difference == 0 or sp.count_ops(difference) <= EXACT_MAX_OPS and exact_zero(difference) is True
+@lru_cache(maxsize=64)
+def _trusted(functions: frozenset) -> bool:
+    """Whether sympy's derivative of every special function in `functions` (σ, relu: defined in this package) equals
+    the derivative of its rewriting into exp and Piecewise, proved once for a real variable; built-ins are the oracle."""
+    u = sp.Symbol("u", real=True)
+    for function in functions & set(SPECIAL_FUNCTIONS.values()):
+        if exact_zero(expand_special(sp.diff(function(u), u)) - sp.diff(expand_special(function(u)), u)) is not True:
+            return False
+    return True
+
+
+def _rest_of_products(left: sp.Expr, right: sp.Expr) -> sp.Expr:
+    """A − B where left = C·A and right = C·B, C the factors (with their powers) the two products share: left − right
+    = C·(A − B), so A − B = 0 proves left = right, with a difference a few factors long instead of L."""
+    a, b = left.as_powers_dict(), right.as_powers_dict()
+    shared = {base for base in a if base in b and a[base] == b[base]}
+    rest = lambda powers: sp.Mul(*[base**power for base, power in powers.items() if base not in shared])  # noqa: E731
+    return rest(a) - rest(b)
+
+
+def _evaluated(expr: sp.Expr) -> sp.Expr:
+    """The expression rebuilt with sympy's evaluation, so a product grouped for the page, (y·(1 − y))·w, is flat."""
+    if expr.is_Atom:
+        return expr
+    return expr.func(*[_evaluated(arg) for arg in expr.args])
+
+
+def _size(expr: sp.Expr, cap: int) -> int:
+    """The number of nodes of the expression tree, counted up to `cap`."""
+    count = 0
+    for count, _ in enumerate(sp.preorder_traversal(expr), 1):
+        if count >= cap:
+            break
+    return count
+
+
+def _identical(difference: sp.Expr) -> bool:
+    """Zero as an expression in independent symbols (names included): sound for `=`, never a refutation."""
+    return difference == 0 or _size(difference, EXACT_MAX_NODES + 1) <= EXACT_MAX_NODES and _zero(_renamed(difference))
+
+
+def _renamed(expr: sp.Expr) -> sp.Expr:
+    """The expression with its symbols renamed in order of appearance, assumptions kept: σ′(p₆) and σ′(p₇) are
+    one identity, decided once."""
+    symbols = list(dict.fromkeys(s for s in sp.preorder_traversal(expr) if isinstance(s, sp.Symbol)))
+    return expr.xreplace({s: sp.Symbol(f"⟨{n}⟩", **s.assumptions0) for n, s in enumerate(symbols)})
+
+
+@lru_cache(maxsize=1024)
+def _zero(difference: sp.Expr) -> bool:
+    return exact_zero(difference) is True
 
 
 class Graph:
@@ -59,6 +117,9 @@ class Graph:
         self.memo: dict = {}
         self.errors: dict = {}  # a bound on the rounding error of each memoised value (sampling.rounding_error)
         self.bodies = {name: self.local(value) for name, value in bodies.items()}
+        self.raw = dict(bodies)  # the definitions as written (σ kept), for derivatives folded back into names
+        self.folds = {value: name for name, value in bodies.items() if not value.is_Atom}
+        self.raw_functions = frozenset(type(f) for value in bodies.values() for f in value.atoms(sp.Function))
         self.order = self._topological()
         self.position = {name: index for index, name in enumerate(self.order)}
         self.children = {name: sorted(self.bodies[name].free_symbols, key=str) for name in self.order}
@@ -149,8 +210,29 @@ class Graph:
 
     # --- symbolic, for short paths: names kept -------------------------------------------------------------
 
+    def path(self, f: sp.Expr, v: sp.Symbol) -> list | None:
+        """The names from f down to v when f is a name that depends on v along a single path, else None."""
+        if f not in self.bodies or v not in self.below[f]:
+            return None
+        between = self._between(v, f)
+        inside = set(between) | {v}
+        below = {}
+        for name in between:
+            on_path = [s for s in self.children[name] if s in inside]
+            if len(on_path) != 1:
+                return None
+            below[name] = on_path[0]
+        names = [f]
+        while names[-1] != v:
+            names.append(below[names[-1]])
+        return names
+
     def symbolic_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr:
-        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable); short paths only."""
+        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable): along a single
+        path, the product of one partial derivative per name; otherwise over every path (short paths only)."""
+        names = self.path(f, v)
+        if names is not None:
+            return sp.Mul(*[self.partial(self.bodies[q], s) for q, s in zip(names, names[1:])])
         if f in self.bodies and f != v:
             return self.symbolic_derivative(self.bodies[f], v)
         f = self.local(f)
@@ -160,6 +242,27 @@ class Graph:
         """The expression with each derivative done over the graph, and σ, relu unfolded; names kept."""
         done = {node: self.symbolic_derivative(node.expr, node.variables[0]) for node in expr.atoms(sp.Derivative)}
         return self.local(expr.xreplace(done))
+
+    def folded(self, expr: sp.Expr) -> sp.Expr | None:
+        """Each derivative along a single path as the product of the partial derivatives of the definitions as
+        written, then every definition's right-hand side replaced by its name (z(1 − z) for ∂z/∂p with z := σ(p));
+        None when a derivative is not along a single path or a definition uses a function not checked here."""
+        if self.patterned or not _trusted(self.raw_functions):
+            return None
+        done = {}
+        for node in expr.atoms(sp.Derivative):
+            names = self.path(node.expr, node.variables[0])
+            if names is None:
+                return None
+            done[node] = sp.Mul(*[self.partial(self.raw[q], s) for q, s in zip(names, names[1:])])
+        return _evaluated(expr.xreplace(done).xreplace(self.folds))
+
+    def unfold_higher(self, left: sp.Expr, right: sp.Expr) -> tuple:
+        """Both sides with each name that has another present name below it replaced by its definition (one level):
+        σ(p)·(1 − σ(p)) against y·(1 − y) with y := σ(p) becomes an identity in p (a substitution: sound)."""
+        names = {s for s in left.free_symbols | right.free_symbols if s in self.bodies}
+        higher = {s: self.bodies[s] for s in names if any(t in self.below[s] for t in names if t != s)}
+        return left.xreplace(higher), right.xreplace(higher)
 
     def unfold_once(self, expr: sp.Expr) -> sp.Expr:
         """Each name replaced by its definition, one level deep (a substitution: equality is preserved)."""
