@@ -39,16 +39,17 @@ def main() -> None:
     import_sympy, sympy_cpu, _ = side_by_side([SYMPY], repeats=REPEATS)[0]
     print(f"python -c 'import sympy': {import_sympy:.3f} s wall, {sympy_cpu:.3f} s CPU (in this run; ratios are "
           f"against the wall time)\n")
-    header = f"{'setting':<18} {'L':>3} {'wall':>8} {'cpu':>8} {'/ import':>9} {'t(L)/t(16)':>11} {'exit':>5}"
+    header = (f"{'setting':<18} {'L':>3} {'wall':>8} {'cpu':>8} {'/ import':>9} {'t(L)/t(16)':>11} "
+              f"{'cpu(L)/cpu(16)':>15} {'exit':>5}")
     print(header + ("   planner  checker  render" if "--split" in sys.argv else ""))
     for setting in SETTINGS:
-        base = None
+        base = base_cpu = None
         for layers in LAYERS:
             elapsed, cpu, code = side_by_side([CLI + ["derive", "backprop", "-p", f"layers={layers}", *setting]],
                                               repeats=REPEATS)[0]
-            base = base or elapsed
+            base, base_cpu = base or elapsed, base_cpu or cpu
             line = (f"{' '.join(setting[1::2]) or 'default':<18} {layers:>3} {elapsed:7.2f}s {cpu:7.2f}s "
-                    f"{elapsed / import_sympy:9.1f} {elapsed / base:11.2f} {code:>5}")
+                    f"{elapsed / import_sympy:9.1f} {elapsed / base:11.2f} {cpu / base_cpu:15.2f} {code:>5}")
             if "--split" in sys.argv:
                 out = subprocess.run([sys.executable, "-c", SPLIT, str(layers), *setting[1::2]], cwd=ROOT,
                                      capture_output=True, text=True).stdout.split()
