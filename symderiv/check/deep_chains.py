@@ -19,7 +19,7 @@ import sympy as sp
 from symderiv.model.definitions import Definition, unfold
 from symderiv.model.functions import SPECIAL_FUNCTIONS, expand_special
 from symderiv.check import sampling
-from symderiv.check.exact import exact_zero
+from symderiv.check.exact import exact_zero, without_shared_factors
 from symderiv.model.steps import Check
 
 MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
@@ -41,7 +41,7 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
     size = _size(a, SYMBOLIC_MAX_NODES) + _size(b, SYMBOLIC_MAX_NODES) if short else SYMBOLIC_MAX_NODES
     if size < SYMBOLIC_MAX_NODES:
         folded = (graph.folded(a), graph.folded(b))
-        if None not in folded and (folded[0] == folded[1] or _identical(_rest_of_products(*folded))):
+        if None not in folded and (folded[0] == folded[1] or _identical(without_shared_factors(*folded))):
             return Check(ok=True, method="exact", detail="rational-function identity, derivatives along the chain "
                                                          "of names")
         sides = (graph.symbolic(a), graph.symbolic(b))
@@ -66,15 +66,6 @@ def _trusted(functions: frozenset) -> bool:
         if exact_zero(difference) is not True and sp.piecewise_fold(difference.rewrite(sp.Piecewise)) != 0:
             return False  # relu′ = H(u, 0) against the cases of relu's own rewriting: the same in every case
     return True
-
-
-def _rest_of_products(left: sp.Expr, right: sp.Expr) -> sp.Expr:
-    """A − B where left = C·A and right = C·B, C the factors (with their powers) the two products share: left − right
-    = C·(A − B), so A − B = 0 proves left = right, with a difference a few factors long instead of L."""
-    a, b = left.as_powers_dict(), right.as_powers_dict()
-    shared = {base for base in a if base in b and a[base] == b[base]}
-    rest = lambda powers: sp.Mul(*[base**power for base, power in powers.items() if base not in shared])  # noqa: E731
-    return rest(a) - rest(b)
 
 
 def _evaluated(expr: sp.Expr) -> sp.Expr:
@@ -215,6 +206,12 @@ class Graph:
         """The names from f down to v when f is a name that depends on v along a single path, else None."""
         if f not in self.bodies or v not in self.below[f]:
             return None
+        key = ("path", f, v)
+        if key not in self.memo:
+            self.memo[key] = self._path(f, v)
+        return self.memo[key]
+
+    def _path(self, f: sp.Symbol, v: sp.Symbol) -> list | None:
         between = self._between(v, f)
         inside = set(between) | {v}
         below = {}
@@ -250,13 +247,20 @@ class Graph:
         None when a derivative is not along a single path or a definition uses a function not checked here."""
         if self.patterned or not _trusted(self.raw_functions):
             return None
-        done = {}
-        for node in expr.atoms(sp.Derivative):
-            names = self.path(node.expr, node.variables[0])
-            if names is None:
-                return None
-            done[node] = sp.Mul(*[self.partial(self.raw[q], s) for q, s in zip(names, names[1:])])
-        return _evaluated(expr.xreplace(done).xreplace(self.folds))
+        key = ("folded", expr)
+        if key not in self.memo:
+            done = {node: self._folded_derivative(node.expr, node.variables[0]) for node in expr.atoms(sp.Derivative)}
+            self.memo[key] = None if None in done.values() else _evaluated(expr.xreplace(done).xreplace(self.folds))
+        return self.memo[key]
+
+    def _folded_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr | None:
+        """∂f/∂v along the single path of names from f down to v, the partials of the definitions as written."""
+        key = ("folded derivative", f, v)
+        if key not in self.memo:
+            names = self.path(f, v)
+            self.memo[key] = None if names is None else sp.Mul(*[self.partial(self.raw[q], s)
+                                                                 for q, s in zip(names, names[1:])])
+        return self.memo[key]
 
     def unfold_higher(self, left: sp.Expr, right: sp.Expr) -> tuple:
         """Both sides with each name that has another present name below it replaced by its definition (one level):
