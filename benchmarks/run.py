@@ -51,6 +51,16 @@ def once(command: list[str]) -> tuple[float, float, int]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), code
 
 
+def wall(command: list[str], cwd: Path = ROOT, repeats: int = REPEATS) -> float:
+    """Median wall time of a command run in `cwd`, its output discarded (bench_pdf's timing)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def side_by_side(commands: list[list[str]], repeats: int = REPEATS) -> list[tuple[float, float, int]]:
     """Median wall and CPU time of each command, the commands interleaved in every round."""
     runs = [[] for _ in commands]
