@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from symderiv.model.errors import InputError
 
 VARIABLE = "SYMDERIV_TIME_LIMIT"
-DEFAULT_SECONDS = 10.0
+DEFAULT_SECONDS = 30.0
 REPEAT = 0.5  # after the first alarm, again every REPEAT seconds until the computation has stopped
 
 
@@ -32,7 +32,7 @@ class Overtime(BaseException):
 
 
 def limit() -> float:
-    """The budget in seconds from SYMDERIV_TIME_LIMIT (default 10; 0 means none), or an InputError."""
+    """The budget in seconds from SYMDERIV_TIME_LIMIT (default 30; 0 means none), or an InputError."""
     text = os.environ.get(VARIABLE, "").strip()
     if not text:
         return DEFAULT_SECONDS
