@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from symderiv import __version__
+from symderiv.app.budget import Overtime, time_budget
 from symderiv.model.errors import InputError, SymderivError
 from symderiv.output.pdf import Terminated, tex_stops_on_signals
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
@@ -35,6 +36,9 @@ class SymderivGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("symderiv: interrupted.", err=True)
             ctx.exit(130)
+        except Overtime as overtime:
+            click.echo(f"symderiv: {overtime}", err=True)
+            ctx.exit(overtime.exit_code)
         except Terminated as stop:
             click.echo(f"symderiv: stopped by signal {stop.signum}.", err=True)
             ctx.exit(128 + stop.signum)
@@ -164,10 +168,11 @@ def check(problem, answer, part, params, expr, wrt, defines):
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
         raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
-    if expr is None:
-        verdict = check_answer(problem, answer=answer, part=part, params=params)
-    else:
-        verdict = check_answer(expr, answer=answer, wrt=wrt, define=defines)
+    with time_budget():  # typed input: past the budget, one sentence
+        if expr is None:
+            verdict = check_answer(problem, answer=answer, part=part, params=params)
+        else:
+            verdict = check_answer(expr, answer=answer, wrt=wrt, define=defines)
     click.echo(str(verdict), nl=False)
     sys.exit(0 if verdict.correct else 1)
 
@@ -197,7 +202,8 @@ def verify_file(file, fmt, output, templates):
     from symderiv.app.api import render, verify
 
     _before_writing(output, fmt, templates)
-    written = verify(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
+    with time_budget():
+        written = verify(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
     if fmt == "pdf":
         _pdf(render, written, templates, output or Path("output") / f"{file.stem if str(file) != '-' else 'stdin'}.pdf")
     else:
@@ -302,7 +308,10 @@ def _solution(problem, params, method, expr, wrt, defines, fold=True):
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
     from symderiv.read.questions import solve
 
-    solved = solve(problem, expr=expr, wrt=wrt, define=defines, params=params, method=method, fold=fold)
+    if expr is None:  # a catalog problem: no time budget (only typed input has one)
+        return solve(problem, params=params, method=method).solution
+    with time_budget():
+        solved = solve(expr=expr, wrt=wrt, define=defines, method=method, fold=fold)
     for warning in solved.warnings:
         click.echo(f"symderiv: warning: {warning}", err=True)
     return solved.solution
