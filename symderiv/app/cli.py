@@ -97,7 +97,11 @@ def _key_value(ctx, option, values):
 @click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"',
               help='With --expr: a named intermediate quantity, e.g. --define "y = sigmoid(w1*x)"; repeat for more. '
                    "The derivation then follows the chain rule through the names.")
-def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
+@click.option("--hints", is_flag=True, help="Before each part's derivation, list the rules it uses, in order: a ladder "
+                                            "of hints to try before reading on (text format).")
+@click.option("--steps", type=click.IntRange(min=0), metavar="K",
+              help="Show only the first K steps of each part, and not its result: the next hint (text format).")
+def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, hints, steps):
     """Derive PROBLEM (or the expression of --expr) step by step, check every step, and print it.
 
     \b
@@ -110,6 +114,8 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
     """
     from symderiv.output.render import render, solution_data
 
+    if (hints or steps is not None) and fmt != "text":
+        raise click.UsageError("--hints and --steps are for reading in the terminal; use them with -f text.")
     _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines)
     if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
@@ -117,6 +123,10 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
         click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
         sys.exit(1)
     data = solution_data(solution)
+    if hints or steps is not None:
+        from symderiv.output.hints import with_hints
+
+        data = with_hints(data, ladder=hints, steps=steps)
     if fmt == "pdf":
         _pdf(render(data, "tex", templates), output or Path("output") / f"{solution.problem}.pdf")
     else:
@@ -128,7 +138,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
 
 @main.command()
 @click.argument("problem", required=False)
-@click.option("-a", "--answer", required=True, metavar="EXPR",
+@click.option("-a", "--answer", metavar="EXPR",
               help="Your answer, e.g. \"-(d - z)*z*(1 - z)*y\". Use the problem's names (sigma_i or sigma[i], z, y) "
                    "or write everything out.")
 @click.option("--part", metavar="ID", help="The part of PROBLEM the answer is for (default: the last part, the problem's "
@@ -138,7 +148,15 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
 @click.option("--expr", metavar="EXPR", help="Check the derivative of this expression instead of a PROBLEM; needs --wrt.")
 @click.option("--wrt", metavar="VAR", help="With --expr: the variable to differentiate by.")
 @click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"', help="With --expr: a named quantity.")
-def check(problem, answer, part, params, expr, wrt, defines):
+@click.option("--no-reveal", is_flag=True, help="Say correct or incorrect (with a counterexample), but never print the "
+                                                "expected result: for testing yourself without seeing the solution.")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="Grade a CSV of answers with the header student,problem,part,answer (problem: a catalog name, or "
+                   "with --key the sheet's question label); prints one verdict per row, as CSV, never the expected result.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="With --answers: the answers CSV `symderiv build --roster` wrote, so that each student is graded on "
+                   "their own variant.")
+def check(problem, answer, part, params, expr, wrt, defines, no_reveal, answers_file, key):
     """Check your ANSWER to PROBLEM, or to the derivative of --expr by --wrt.
 
     Without --part, the answer is compared with the problem's last part (its final result); if it
@@ -155,12 +173,34 @@ def check(problem, answer, part, params, expr, wrt, defines):
     from symderiv.output.render import environment
     from symderiv.read.answers import answer_data, check_answer
 
+    if answers_file is not None or key is not None:
+        _grade(answers_file, key, problem or expr or answer or part or params)
+    if answer is None:
+        raise click.UsageError("give your answer with --answer EXPR (or a CSV of answers with --answers).")
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
         raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
     result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
-    click.echo(environment(False).get_template("check.j2").render(**answer_data(result)), nl=False)
+    click.echo(environment(False).get_template("check.j2").render(**answer_data(result), reveal=not no_reveal), nl=False)
     sys.exit(0 if result.correct else 1)
+
+
+def _grade(answers_file, key, other) -> None:
+    """check --answers: one verdict per row on stdout, a count on stderr; exit 0 when every row is correct."""
+    from symderiv.read.grading import grade, verdicts_csv
+
+    if answers_file is None:
+        raise click.UsageError("--key goes with --answers CSV.")
+    if other:
+        raise click.UsageError("--answers grades a whole file: leave out PROBLEM, --expr, --answer, --part and -p.")
+    verdicts = grade(answers_file, key)
+    click.echo(verdicts_csv(verdicts), nl=False)
+    counts = {}
+    for v in verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    click.echo(f"{len(verdicts)} answers: {summary or 'none'}", err=True)
+    sys.exit(0 if all(v.verdict == "correct" for v in verdicts) else 1)
 
 
 @main.command("verify")
