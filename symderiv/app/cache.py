@@ -57,6 +57,14 @@ def build_key(sheet_source: bytes, templates: Path | None = None, options: bytes
     return digest.hexdigest()
 
 
+def derived_key(base: str, *fields: str) -> str:
+    """The key of one piece of a build (a student's sheet) from the build's key and what sets the piece apart."""
+    digest = hashlib.sha256(FORMAT + base.encode())
+    for value in fields:
+        _feed(digest, "field", value.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def _version(distribution: str) -> str:
     try:
         return metadata.version(distribution)

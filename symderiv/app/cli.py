@@ -250,7 +250,15 @@ def verify_file(file, fmt, output, templates):
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A folder of templates that override the built-in ones by file name.")
 @click.option("--no-cache", is_flag=True, help="Rebuild even if nothing changed (the cache lives in OUTPUT/.symderiv-cache).")
-def build(sheet, out_dir, keep_tex, templates, no_cache):
+@click.option("--appendix", type=click.Choice(("none", "summary", "full")), default="summary", show_default=True,
+              help="The solutions' verification appendix: none, one line per part (its steps and each method's count), "
+                   "or every step.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="A CSV with the header id,name: each student gets SHEET-ID-questions.pdf with their name and their "
+                   "own choice of every vary; you get SHEET-solutions.pdf (every variant) and SHEET-answers.csv.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --roster: change it to deal new variants (the choice depends only on the sheet, id and seed).")
+def build(sheet, out_dir, keep_tex, templates, no_cache, appendix, roster, seed):
     """Build a homework sheet: a questions PDF (with space to answer) and a solutions PDF.
 
     \b
@@ -274,10 +282,34 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
     from symderiv.app.sheet import build as build_sheet
 
     _warn_unsandboxed(templates)
+    if roster is not None:
+        _build_roster(sheet, roster, out_dir, keep_tex, templates, no_cache, appendix, seed)
+        return
     built = build_sheet(sheet, out_dir, keep_tex=keep_tex, templates=templates, use_cache=not no_cache,
-                        progress=lambda message: click.echo(message, err=True))
+                        progress=lambda message: click.echo(message, err=True), appendix=appendix)
     for path in built.files:
         click.echo(f"wrote {shown(path)}", err=True)
+
+
+def _build_roster(sheet, roster, out_dir, keep_tex, templates, no_cache, appendix, seed) -> None:
+    """build --roster: per-student PDFs, with a progress bar on stderr."""
+    from symderiv.app.roster import build_roster
+
+    if keep_tex:
+        raise click.UsageError("--tex keeps the sources of a single build; leave it out with --roster.")
+    built = build_roster(sheet, roster, out_dir, seed=seed, templates=templates, use_cache=not no_cache,
+                         appendix=appendix, progress=lambda message: click.echo(message, err=True), tick=_progress_bar)
+    click.echo(f"wrote {len(built.files)} files in {shown(out_dir)}"
+               f"{' (from the cache)' if built.cached else ''}", err=True)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """One line on stderr, redrawn: [#####.....] 12/30."""
+    filled = 30 * done // max(total, 1)
+    if sys.stderr.isatty():
+        click.echo(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", err=True, nl=done >= total)
+    elif done == total or 10 * done // total != 10 * (done - 1) // total:  # a log: one line per tenth
+        click.echo(f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", err=True)
 
 
 def _read_text(path: Path) -> str:

@@ -234,6 +234,9 @@ def check_names(sheet: Sheet) -> None:
                              "(`symderiv list` shows them all).")
         try:
             parse_params(entry.params, module(entry.name).PARAMS, entry.name)
+            for key, options in entry.vary.items():  # with name, vary chooses parameters
+                for option in options:
+                    parse_params({**entry.params, key: _param(option)}, module(entry.name).PARAMS, entry.name)
         except InputError as error:
             raise InputError(f"{where}: {str(error).rstrip('.')}.") from None
 
@@ -268,24 +271,49 @@ def sheet_data(sheet: Sheet, solutions: list, entries: list | None = None) -> di
     """The sheet as plain data for the templates: questions numbered 1, 2, … with items (a), (b) when grouped.
 
     `entries` are the sheet's entries as solved (one variant of each `vary`); by default the sheet's own."""
-    from symderiv.output.prose import prose_latex
-    from symderiv.output.render import LETTERS, Latex
+    labels = item_labels(sheet)
+    items = [item_data(sheet, entry, solution, labels[entry.number])
+             for entry, solution in zip(entries or sheet.entries, solutions)]
+    return assembled(sheet, items)
 
+
+def item_labels(sheet: Sheet) -> dict[int, str | None]:
+    """Each entry's letter inside its question, (a), (b), …, or None when the question has one entry."""
+    from symderiv.output.render import LETTERS
+
+    labels = {}
+    for group in _groups(sheet.entries):
+        for n, entry in enumerate(group):
+            labels[entry.number] = LETTERS[n] if len(group) > 1 else None
+    return labels
+
+
+def _groups(entries) -> list[list]:
+    """Consecutive entries with the same question text, together."""
     groups: list[list] = []
-    for entry, solution in zip(entries or sheet.entries, solutions):
-        if groups and entry.question is not None and groups[-1][0][0].question == entry.question:
-            groups[-1].append((entry, solution))
+    for entry in entries:
+        if groups and entry.question is not None and groups[-1][0].question == entry.question:
+            groups[-1].append(entry)
         else:
-            groups.append([(entry, solution)])
+            groups.append([entry])
+    return groups
+
+
+def assembled(sheet: Sheet, items: list[dict], student: dict | None = None) -> dict:
+    """The sheet's data from its items (item_data of each entry, in order), for one student or for everyone."""
+    from symderiv.output.prose import prose_latex
+    from symderiv.output.render import Latex
+
+    by_number = {item["entry"]: item for item in items}
     questions = []
-    for number, group in enumerate(groups, 1):
-        grouped = len(group) > 1
-        items = [_item(sheet, entry, solution, LETTERS[n] if grouped else None) for n, (entry, solution) in enumerate(group)]
-        points = [entry.points for entry, _ in group if entry.points is not None]
-        question = group[0][0].question
-        title = Latex(prose_latex(question, f"{sheet.path}, problem {group[0][0].number}, question")) if question else None
+    for number, group in enumerate(_groups(sheet.entries), 1):
+        points = [entry.points for entry in group if entry.points is not None]
+        question = group[0].question
+        title = Latex(prose_latex(question, f"{sheet.path}, problem {group[0].number}, question")) if question else None
+        chosen = [by_number[entry.number] for entry in group]
         questions.append({"number": number, "title": title, "points": _number(sum(points)) if points else None,
-                          "items": items, "hints": any(item["hints"] for item in items)})
+                          "items": chosen, "hints": any(item["hints"] for item in chosen),
+                          "varies": any(entry.vary for entry in group)})
     first = questions[0]["items"][0]["problem"]
     totals = [entry.points for entry in sheet.entries if entry.points is not None]
     return {
@@ -293,11 +321,11 @@ def sheet_data(sheet: Sheet, solutions: list, entries: list | None = None) -> di
         "questions": questions, "total_points": _number(sum(totals)) if totals else None,
         "verified": all(item["problem"]["verified"] for q in questions for item in q["items"]),
         "symderiv": first["symderiv"], "sympy": first["sympy"], "rule_names": first["rule_names"],
-        "hints": any(q["hints"] for q in questions), "appendix": "summary", "student": None,
+        "hints": any(q["hints"] for q in questions), "appendix": "summary", "student": student,
     }
 
 
-def _item(sheet: Sheet, entry: Entry, solution, label: str | None) -> dict:
+def item_data(sheet: Sheet, entry: Entry, solution, label: str | None) -> dict:
     """One problem of a question: its solution's data with the entry's title, text, hints and answer space."""
     from symderiv.output.render import LETTERS, ROMAN, solution_data
 

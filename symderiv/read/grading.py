@@ -100,3 +100,13 @@ def verdicts_csv(verdicts: list[Verdict]) -> str:
     for v in verdicts:
         writer.writerow((v.row["student"], v.row["problem"], v.row["part"], v.verdict, v.detail))
     return out.getvalue()
+
+
+def typed_result(part, definitions: tuple) -> str:
+    """A part's result as it may be typed to `check` (the problem's names kept), or '' when the grammar cannot say it."""
+    from symderiv.model.definitions import unfold
+    from symderiv.read.answers import _as_input, _target_of
+
+    target = _target_of(part, tuple(definitions))
+    typed = _as_input(target.typeable) if target.typeable is not None else ""
+    return typed or _as_input(unfold(part.derivation.result, definitions))
