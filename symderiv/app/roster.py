@@ -80,6 +80,14 @@ def choice(sheet: Sheet, student_id: str, seed: int = 0) -> dict[int, dict]:
     return chosen
 
 
+def cores() -> int:
+    """The processors this process may run on (taskset and containers included)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _variant_key(picks: dict) -> str:
     return json.dumps(picks, sort_keys=True)
 
@@ -107,7 +115,7 @@ def _solve_all(sheet: Sheet, wanted: list[tuple[int, str]], choices: dict, tick:
     labels = item_labels(sheet)
     jobs = {(number, key): (sheet, number, choices[(number, key)], labels[number]) for number, key in wanted}
     results = {}
-    workers = min(len(jobs), os.cpu_count() or 1, 8)
+    workers = min(len(jobs), cores(), 8)
     if workers <= 1:
         for job, args in jobs.items():
             results[job] = _derive_variant(*args)
@@ -273,7 +281,7 @@ def _compile_all(sources: dict, timeout: float, step: Callable) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="symderiv-roster-", ignore_cleanup_errors=True) as work:
         targets = {job: Path(work) / f"{n}.pdf" for n, job in enumerate(sources)}
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        with ThreadPoolExecutor(max_workers=cores()) as pool:
             futures = {pool.submit(compile_pdf, sources[job], targets[job], timeout=timeout): job for job in sources}
             try:
                 for future in as_completed(futures):

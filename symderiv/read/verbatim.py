@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import warnings
 
+import sympy as sp
+
 from symderiv.output.printing import to_latex
 from symderiv.read.parse import FUNCTIONS, _carets_as_powers, parse_expr
 
@@ -44,7 +46,9 @@ class _Printer:
             return HEADS[node.func.id].format(self.show(node.args[0])[0]), ATOM
         if isinstance(node, ast.Constant) and isinstance(node.value, float):
             return ast.get_source_segment(self.source, node).replace("_", ""), ATOM
-        return to_latex(parse_expr(ast.get_source_segment(self.source, node))), ATOM  # names, x[i], Sum, softmax, δ
+        if isinstance(node, ast.Name) and node.id != "pi":  # E is a name as typed (an error E), not e
+            return to_latex(sp.Symbol(node.id)), ATOM
+        return to_latex(parse_expr(ast.get_source_segment(self.source, node))), ATOM  # x[i], Sum, softmax, δ
 
     def _binop(self, node: ast.BinOp) -> tuple[str, int]:
         (left, ls), (right, rs) = self.show(node.left), self.show(node.right)
