@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -155,8 +156,8 @@ def build_roster(path: Path, roster: Path, out_dir: Path = Path("output"), *, se
     found = {who: store.get(key, list(mine.get(who, teacher))) for who, key in keys.items()} if store else {}
     missing = [s for s in students if not found.get(s.id)]
     if not missing and found.get("teacher"):
-        files = place_files({dest: found[who][name] for who, names in [*mine.items(), ("teacher", teacher)]
-                             for name, dest in names.items()})
+        files = _place_changed({dest: found[who][name] for who, names in [*mine.items(), ("teacher", teacher)]
+                                for name, dest in names.items()})
         progress(f"{sheet.path}: unchanged since the last build for these {len(students)} students; copied from {store.root}")
         return Built(files=files, cached=True)
     built = _build_missing(sheet, students, missing, not found.get("teacher"), picks, kinds, templates, appendix, seed,
@@ -165,9 +166,24 @@ def build_roster(path: Path, roster: Path, out_dir: Path = Path("output"), *, se
         found[who] = files
         if store is not None:
             store.put(keys[who], files, keep=len(keys) + cache.KEEP)
-    files = place_files({dest: found[who][name] for who, names in [*mine.items(), ("teacher", teacher)]
-                         for name, dest in names.items()})
+    files = _place_changed({dest: found[who][name] for who, names in [*mine.items(), ("teacher", teacher)]
+                            for name, dest in names.items()})
     return Built(files=files, cached=False)
+
+
+def _place_changed(files: dict[Path, bytes]) -> tuple[Path, ...]:
+    """place_files for the files whose destination does not hold these bytes already (all or none of those)."""
+    changed = {}
+    for path, data in files.items():
+        try:
+            same = stat.S_ISREG(os.lstat(path).st_mode) and os.path.getsize(path) == len(data) and path.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            changed[path] = data
+    if changed:
+        place_files(changed)
+    return tuple(files)
 
 
 def _build_missing(sheet, students, missing, teacher, picks, kinds, templates, appendix, seed, progress, tick) -> dict:
