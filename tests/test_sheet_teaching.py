@@ -58,6 +58,7 @@ def test_teaching_keys_are_read_and_kept(tmp_path):
     ("vary = { a = 3 }", "vary.a must be a list of 1 to 100 numbers or names"),
     ('vary = { q = [1, 2] }', "vary.q names nothing in expr or define"),
     ('vary = { a = ["x y"] }', "vary.a must be a list"),
+    ("vary = { x = [1, 2] }", "vary.x is the variable to differentiate by"),
     ('hnit = ["x"]', "did you mean 'hint'"),
 ])
 def test_a_bad_teaching_key_is_one_sentence_naming_the_file_entry_and_fix(tmp_path, extra, fragment):

@@ -373,7 +373,7 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
     progress(f"typesetting the {', the '.join(kinds[:-1])} and the {kinds[-1]}")
     with tempfile.TemporaryDirectory(prefix="symderiv-sheet-", ignore_cleanup_errors=True) as work:
         try:
-            staged = typeset(data, kinds, Path(work), templates, timeout, {name: out_dir / names[name] for name in names})
+            staged = _typeset(data, Path(work), templates, timeout, {name: out_dir / names[name] for name in names})
         except TexFailed:
             if keep_tex:  # the sources help to find the error; the PDFs stay as they were
                 place_files({out_dir / names[name]: (Path(work) / name).read_bytes()
@@ -391,9 +391,10 @@ def sheet_kinds(sheet: Sheet) -> tuple[str, ...]:
     return KINDS + ((HINTS,) if any(entry.hint for entry in sheet.entries) else ())
 
 
-def typeset(data: dict, kinds: tuple, work: Path, templates: Path | None, timeout: float,
-            destinations: dict) -> dict[str, Path]:
-    """The documents rendered and compiled side by side in `work`; nothing is placed yet; interrupted, TeX is stopped."""
+def _typeset(data: dict, work: Path, templates: Path | None, timeout: float, destinations: dict) -> dict[str, Path]:
+    """The documents of `destinations` ({kind.pdf: path}) rendered and compiled side by side in `work`; nothing is
+    placed yet; interrupted, TeX is stopped."""
+    kinds = tuple(dict.fromkeys(name.partition(".")[0] for name in destinations))
     from symderiv.output.pdf import compile_pdf, kill_running
     from symderiv.output.render import render_template
 

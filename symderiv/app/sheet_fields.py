@@ -63,6 +63,8 @@ def _vary(value, table: dict, where: str) -> dict:
         if not isinstance(options, list) or not 1 <= len(options) <= MAX_CHOICES or not all(map(_choice, options)):
             raise InputError(f'{where}: vary.{key} must be a list of 1 to {MAX_CHOICES} numbers or names, such as '
                              f'{key} = [2, 3, 5] or {key} = ["tanh", "sigmoid"].')
+        if key == table.get("wrt"):
+            raise InputError(f"{where}: vary.{key} is the variable to differentiate by; vary a coefficient instead.")
         if "expr" in table and not _occurs(key, table):
             raise InputError(f"{where}: vary.{key} names nothing in expr or define; use a symbol of the expression, "
                              f"such as a in expr = \"a*x**2\", or write the function as {key}(...).")
