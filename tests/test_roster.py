@@ -74,13 +74,14 @@ def test_a_roster_build_gives_each_student_their_variant_and_the_key_grades_them
     sheet_path = write(tmp_path, VARY, "hw.toml")
     one, two = distinct_pair(load_sheet(sheet_path))
     roster = tmp_path / "roster.csv"
-    roster.write_text(f"id,name\n{one},Ada Lovelace\n{two},Alan Turing\n")
+    roster.write_text(f"id,name\n{one},Ada Lovelace\n{two},Alan Turing \\input{{/etc/hostname}} & #1\n")
     out = tmp_path / "out"
     result = run("build", sheet_path, "--roster", roster, "-o", out)
     assert result.exit_code == 0, result.output
     assert re.search(r"\] (\d+)/\1$", result.stderr, re.M)  # the progress bar reached its end
     first, second = ("\n".join(pdf_pages(out / f"hw-{i}-questions.pdf")) for i in (one, two))
     assert "Ada Lovelace" in first and "Alan Turing" in second and "Alan Turing" not in first
+    assert r"Alan Turing \input{/etc/hostname} & #1" in second  # a name prints literally
     picks = choice(load_sheet(sheet_path), one), choice(load_sheet(sheet_path), two)
     for text, pick in zip((first, second), picks):
         assert f"tanh ({pick[1]['a']}x)" in text

@@ -203,3 +203,25 @@ def test_the_appendix_is_a_summary_by_default_and_full_or_none_on_request(tmp_pa
     assert [row[0] for row in rows] == ["a", "b", "c"] and all("exact identity" in row[2] or "index" in row[2] for row in rows)
     assert "Detail" in texts["full"] and re.search(r"\b2\.2\.1\b", texts["full"])  # step ids on one line
     assert "Verification" not in texts["none"]
+
+
+def test_definitions_come_before_the_question_line(tmp_path):
+    from symderiv.output.render import render_template
+
+    sheet = load_sheet(write(tmp_path, 'title = "T"\n[[problem]]\nexpr = "(d - y)**2/2"\nwrt = "w"\n'
+                                       'define = ["y = sigmoid(w*x)"]\n'))
+    data = sheet_data(sheet, [solve_entry(sheet.entries[0], sheet.path)])
+    tex = render_template("sheet-questions.tex.j2", data)
+    assert r"y \coloneqq" in tex and "= ?" in tex
+    assert tex.index(r"y \coloneqq") < tex.index("= ?")
+
+
+@tex_test
+def test_the_hints_pdf_comes_back_from_the_cache(tmp_path):
+    out = tmp_path / "out"
+    sheet = write(tmp_path, PROSE, "hw.toml")
+    assert build(sheet, "-o", out).exit_code == 0
+    (out / "hw-hints.pdf").unlink()
+    again = build(sheet, "-o", out)
+    assert again.exit_code == 0 and "unchanged since the last build" in again.stderr
+    assert (out / "hw-hints.pdf").read_bytes().startswith(b"%PDF")

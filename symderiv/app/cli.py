@@ -259,7 +259,7 @@ def verify_file(file, fmt, output, templates):
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="With --roster: change it to deal new variants (the choice depends only on the sheet, id and seed).")
 def build(sheet, out_dir, keep_tex, templates, no_cache, appendix, roster, seed):
-    """Build a homework sheet: a questions PDF (with space to answer) and a solutions PDF.
+    """Build a homework sheet: a questions PDF (with space to answer), a solutions PDF, and a hints PDF.
 
     \b
     SHEET is a TOML file:
@@ -269,11 +269,20 @@ def build(sheet, out_dir, keep_tex, templates, no_cache, appendix, roster, seed)
       params = { layers = 2 }
       points = 10
       [[problem]]
-      expr = "x**2*exp(-x)"                 # ... or an expression, with wrt
+      expr = "x**2*exp(-a*x)"               # ... or an expression, with wrt
       wrt = "x"
       define = ["y = sigmoid(x)"]           # optional: named quantities, as derive --define
       parts = ["derivative"]                # optional: only these part ids
       question = "Warm-up"                  # optional: consecutive entries with the same text form one question
+      title = "One neuron"                  # optional: the problem's heading
+      text = "A neuron computes $sigmoid(a*x)$."   # optional: prose; $...$ holds an expression
+      hint = ["Use the chain rule."]        # optional: hints, written to SHEET-hints.pdf
+      space = "6cm"                         # optional: the height of the answer box
+      vary = { a = [2, 3, 5] }              # optional: one choice per student with --roster
+
+    With --roster students.csv (id,name), each student gets SHEET-ID-questions.pdf with their name and their
+    own variant, and you get SHEET-solutions.pdf with every variant and SHEET-answers.csv, the key for
+    `symderiv check --answers`.
 
     An unchanged sheet (same file, templates and symderiv) is copied from the cache in OUTPUT/.symderiv-cache.
     Each TeX run stops after $SYMDERIV_TEX_TIMEOUT seconds (default 60); docs/sheets.md has the details.
