@@ -18,6 +18,7 @@ import re
 import stat
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -126,9 +127,13 @@ def _solve_all(sheet: Sheet, wanted: list[tuple[int, str]], choices: dict, tick:
 
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {pool.submit(_derive_variant, *args): job for job, args in jobs.items()}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                tick()
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    tick()
+            except BrokenProcessPool:
+                raise DerivationFailed("a worker process deriving the variants stopped (out of memory?), so nothing "
+                                       "was written; build again, or with fewer students at a time.") from None
     for status, value in results.values():
         if status != "ok":
             raise (DerivationFailed if status == "DerivationFailed" else InputError)(value)
