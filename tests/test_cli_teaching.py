@@ -31,6 +31,7 @@ def test_steps_shows_only_the_first_steps_and_no_result():
     part_a = cut.output.split("(b) ")[0]
     assert part_a.count("    = ") == 1 and "4 more steps to go" in part_a
     assert "σ_i·(1 − σ_i)" not in part_a
+    assert "\nRemarks:" in full.output and "\nRemarks:" not in cut.output  # the problem's remarks may tell results
 
 
 def test_steps_zero_shows_the_question_only_and_hints_need_text():

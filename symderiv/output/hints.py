@@ -25,7 +25,8 @@ def _rules(derivation: dict) -> list[str]:
 
 
 def with_hints(data: dict, *, ladder: bool, steps: int | None) -> dict:
-    """The solution's data with each part's ladder (`ladder`) and only its first `steps` steps (None: all)."""
+    """The solution's data with each part's ladder (`ladder`) and only its first `steps` steps (None: all); what
+    would tell a hidden result (the part's matrix form and remarks, the problem's remarks) is left out."""
     parts = []
     for part in data["parts"]:
         part = dict(part)
@@ -35,4 +36,5 @@ def with_hints(data: dict, *, ladder: bool, steps: int | None) -> dict:
             part["hidden"] = len(part["derivation"]["steps"]) - steps
             part["derivation"] = {**part["derivation"], "steps": part["derivation"]["steps"][:steps], "conditions_text": []}
         parts.append(part)
-    return {**data, "parts": parts}
+    hidden = any("hidden" in part for part in parts)  # the problem's remarks may tell a result that is hidden
+    return {**data, "parts": parts, "remarks": [] if hidden else data["remarks"]}
