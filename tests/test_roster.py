@@ -97,6 +97,12 @@ def test_a_roster_build_gives_each_student_their_variant_and_the_key_grades_them
     assert graded.exit_code == 0 and graded.output.count(",correct,") == len(rows)  # each variant's result verified
     again = run("build", sheet_path, "--roster", roster, "-o", out)
     assert again.exit_code == 0 and "unchanged since the last build" in again.stderr
+    roster.write_text(roster.read_text() + "s99,Grace Hopper\n")  # a student joins: only what is new is built
+    joined = run("build", sheet_path, "--roster", roster, "-o", out)
+    assert joined.exit_code == 0, joined.output
+    known = re.search(r"deriving (\d+) problem variants for 3 students \((\d+) known from the cache\)", joined.stderr)
+    assert known and int(known[2]) >= 3 and "typesetting 3 documents" in joined.stderr
+    assert "Grace Hopper" in "\n".join(pdf_pages(out / "hw-s99-questions.pdf"))
 
 
 @tex_test

@@ -3,8 +3,9 @@ name and their own choice of every `vary`, and the instructor one solutions PDF 
 an answers CSV that `symderiv check --answers` grades.
 
 A student's choice is a pure function of the sheet's bytes, the student's id and the seed. Distinct variants are
-derived once each, in worker processes (both cores); TeX runs side by side in threads. Each student's PDFs are cached
-on their own (key: the sheet, templates, symderiv, the student and their choice), as are the instructor's files.
+derived once each, in worker processes (both cores); TeX runs side by side in threads. The cache keeps each variant's
+template data, each student's PDFs (key: the sheet, templates, symderiv, the student and their choice) and the
+instructor's files.
 Importing this module is cheap, so a cached build neither imports sympy nor runs TeX.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from symderiv.output.resources import check_destination, place_files, read_cappe
 MAX_ROSTER_BYTES = 1_000_000
 MAX_STUDENTS = 2000
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # it becomes part of a file name
+LATEX_MARK = "\u0000latex"  # the JSON key that marks a cached string as LaTeX (no template data key starts with NUL)
 ANSWER_COLUMNS = ("student", "problem", "part", "answer", "name", "params", "expr", "wrt", "define")
 
 
@@ -165,12 +167,15 @@ def build_roster(path: Path, roster: Path, out_dir: Path = Path("output"), *, se
                                 for name, dest in names.items()})
         progress(f"{sheet.path}: unchanged since the last build for these {len(students)} students; copied from {store.root}")
         return Built(files=files, cached=True)
-    built = _build_missing(sheet, students, missing, not found.get("teacher"), picks, kinds, templates, appendix, seed,
-                           progress, tick)
+    jobs = {(n, _variant_key(p)) for s in students for n, p in picks[s.id].items()}
+    keep = len(keys) + len(jobs) + cache.KEEP  # this build's entries survive its own pruning
+    variants = _Variants(store, base, keep)
+    built = _build_missing(sheet, students, missing, not found.get("teacher"), picks, kinds, templates, appendix,
+                           variants, progress, tick)
     for who, files in built.items():
         found[who] = files
         if store is not None:
-            store.put(keys[who], files, keep=len(keys) + cache.KEEP)
+            store.put(keys[who], files, keep=keep)
     files = _place_changed({dest: found[who][name] for who, names in [*mine.items(), ("teacher", teacher)]
                             for name, dest in names.items()})
     return Built(files=files, cached=False)
@@ -191,7 +196,7 @@ def _place_changed(files: dict[Path, bytes]) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def _build_missing(sheet, students, missing, teacher, picks, kinds, templates, appendix, seed, progress, tick) -> dict:
+def _build_missing(sheet, students, missing, teacher, picks, kinds, templates, appendix, variants, progress, tick) -> dict:
     """The files of the students in `missing` (and the instructor's when `teacher`), by who: {name: bytes}."""
     from symderiv.app.sheet import check_names
     from symderiv.output.pdf import INSTALL_HINT, tex_available, tex_timeout
@@ -202,15 +207,20 @@ def _build_missing(sheet, students, missing, teacher, picks, kinds, templates, a
         raise TexMissing(INSTALL_HINT)
     needed = students if teacher else missing
     choices = {(n, _variant_key(p)): p for s in needed for n, p in picks[s.id].items()}
+    items = {job: item for job in choices if (item := variants.get(job)) is not None}
+    new = [job for job in choices if job not in items]
     documents = len(missing) * len(kinds) + (1 if teacher else 0)
-    total, done = len(choices) + documents, [0]
+    total, done = len(new) + documents, [0]
 
     def step():
         done[0] += 1
         tick(done[0], total)
 
-    progress(f"deriving {len(choices)} problem variants for {len(needed)} students")
-    items = _solve_all(sheet, list(choices), choices, step)
+    progress(f"deriving {len(new)} problem variants for {len(needed)} students ({len(items)} known from the cache)")
+    derived = _solve_all(sheet, new, choices, step) if new else {}
+    for job, item in derived.items():
+        variants.put(job, item)
+    items.update(derived)
     progress(f"typesetting {documents} documents")
     sources = {}
     for student in missing:
@@ -229,6 +239,55 @@ def _build_missing(sheet, students, missing, teacher, picks, kinds, templates, a
     if answers is not None:
         built["teacher"]["answers.csv"] = answers
     return built
+
+
+class _Variants:
+    """Each (entry, variant)'s template data in the build cache, so that a student added later re-derives nothing
+    another student's variant already has. Strings that are LaTeX keep that mark through JSON."""
+
+    def __init__(self, store, base: str, keep: int):
+        self.store, self.base, self.keep = store, base, keep
+
+    def _key(self, job: tuple) -> str:
+        return cache.derived_key(self.base, "variant", str(job[0]), job[1])
+
+    def get(self, job: tuple) -> dict | None:
+        found = self.store.get(self._key(job), ["item.json"]) if self.store is not None else None
+        if not found:
+            return None
+        try:
+            return _decoded(json.loads(found["item.json"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def put(self, job: tuple, item: dict) -> None:
+        if self.store is not None:
+            self.store.put(self._key(job), {"item.json": json.dumps(_encoded(item)).encode()}, keep=self.keep)
+
+
+def _encoded(value):
+    """Template data as JSON: a Latex string becomes {LATEX_MARK: text}."""
+    from symderiv.output.render import Latex
+
+    if isinstance(value, Latex):
+        return {LATEX_MARK: str(value)}
+    if isinstance(value, dict):
+        return {key: _encoded(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encoded(v) for v in value]
+    return value
+
+
+def _decoded(value):
+    from symderiv.output.render import Latex
+
+    if isinstance(value, dict):
+        if set(value) == {LATEX_MARK}:
+            return Latex(value[LATEX_MARK])
+        return {key: _decoded(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    return value
 
 
 def _items_of(sheet: Sheet, student_picks: dict, items: dict) -> list[dict]:
