@@ -97,11 +97,14 @@ def _key_value(ctx, option, values):
 @click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"',
               help='With --expr: a named intermediate quantity, e.g. --define "y = sigmoid(w1*x)"; repeat for more. '
                    "The derivation then follows the chain rule through the names.")
+@click.option("--no-fold", is_flag=True,
+              help="With --expr: stop at the raw result of the last rule, without the checked folds into textbook "
+                   "form (σ(x) for e^x/(1 + e^x), x·(σ − y) with factors collected, softmax as σ_k).")
 @click.option("--hints", is_flag=True, help="Before each part's derivation, list the rules it uses, in order: a ladder "
                                             "of hints to try before reading on (text format).")
 @click.option("--steps", type=click.IntRange(min=0), metavar="K",
               help="Show only the first K steps of each part, and not its result: the next hint (text format).")
-def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, hints, steps):
+def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, no_fold, hints, steps):
     """Derive PROBLEM (or the expression of --expr) step by step, check every step, and print it.
 
     \b
@@ -117,7 +120,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
     if (hints or steps is not None) and fmt != "text":
         raise click.UsageError("--hints and --steps are for reading in the terminal; use them with -f text.")
     _before_writing(output, fmt, templates)
-    solution = _solution(problem, params, method, expr, wrt, defines)
+    solution = _solution(problem, params, method, expr, wrt, defines, fold=not no_fold)
     if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
         _report_failures(solution)
         click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
@@ -242,6 +245,23 @@ def verify_file(file, fmt, output, templates):
     sys.exit(0 if written.ok else 1)
 
 
+@main.command("functions")
+def list_functions():
+    """List every function the expression grammar reads, with the rule that differentiates it.
+
+    Each line shows a function applied to x (and its parameters), its derivative as the rule states it, the
+    rule's name, and where the derivative exists. Aliases are listed after the name (arcsin for asin).
+    """
+    from symderiv.output.function_table import function_rows
+
+    rows = function_rows()
+    width = max(len(row["call"]) for row in rows)
+    for row in rows:
+        where = f"  (when {', '.join(row['conditions'])})" if row["conditions"] else ""
+        aliases = f"  also: {', '.join(row['aliases'])}" if row["aliases"] else ""
+        click.echo(f"{row['call']:<{width}}  d/dx = {row['derivative']}  [{row['rule']}]{where}{aliases}")
+
+
 @main.command()
 @click.argument("sheet", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -357,7 +377,7 @@ def _pdf(tex: str, destination: Path) -> None:
     click.echo(f"wrote {shown(destination)}", err=True)
 
 
-def _solution(problem, params, method, expr, wrt, defines):
+def _solution(problem, params, method, expr, wrt, defines, fold=True):
     """The catalog problem, or the --expr expression derived (its warnings go to stderr)."""
     _exclusive(problem, expr, wrt, defines)
     if expr is None:
@@ -368,7 +388,7 @@ def _solution(problem, params, method, expr, wrt, defines):
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
     from symderiv.read.answers import derive_expression
 
-    derived = derive_expression(expr, wrt, defines, method)
+    derived = derive_expression(expr, wrt, defines, method, fold=fold)
     for warning in derived.warnings:
         click.echo(f"symderiv: warning: {warning}", err=True)
     return derived.solution

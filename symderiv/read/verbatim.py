@@ -42,7 +42,7 @@ class _Printer:
             inner, strength = self.show(node.operand)
             sign = "-" if isinstance(node.op, ast.USub) else "+"
             return sign + (_paren(inner) if strength <= ADD else inner), UNARY
-        if isinstance(node, ast.Call) and node.func.id in HEADS and node.func.id in FUNCTIONS:
+        if isinstance(node, ast.Call) and node.func.id in HEADS and node.func.id in FUNCTIONS and len(node.args) == 1:
             return HEADS[node.func.id].format(self.show(node.args[0])[0]), ATOM
         if isinstance(node, ast.Constant) and isinstance(node.value, float):
             return ast.get_source_segment(self.source, node).replace("_", ""), ATOM
