@@ -20,6 +20,7 @@ import stat
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -109,9 +110,18 @@ def _derive_variant(sheet: Sheet, number: int, picks: dict, label: str | None) -
         chosen = [p for p in solution.parts if not entry.parts or p.id in entry.parts]
         item["answers"] = {p.id: typed_result(p, solution.definitions) for p in chosen}
         item["choice"] = picks
-        return "ok", item
+        return "ok", _plain(item)
     except SymderivError as error:
         return type(error).__name__, str(error)
+
+
+def _plain(value):
+    """Template data with every lazily made form made now, as plain dicts and lists (to pickle it, or store it)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(value[key]) for key in value}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _solve_all(sheet: Sheet, wanted: list[tuple[int, str]], choices: dict, tick: Callable) -> dict:
