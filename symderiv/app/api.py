@@ -111,6 +111,12 @@ class Verdict(Presentable):
     def __str__(self) -> str:
         return self.presented("text")
 
+    def text(self, reveal: bool = True) -> str:
+        """As `symderiv check` prints it; reveal=False never prints the expected result (--no-reveal)."""
+        from symderiv.output.render import render_template
+
+        return render_template("check.j2", {**self.data(), "reveal": reveal}, tex=False)
+
     def __repr__(self) -> str:
         return f"<Verdict: {self.presented('text').splitlines()[0]}>"
 
