@@ -7,7 +7,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symderiv.model.definitions import Definition, unfold
+from symderiv.model.definitions import Definition, lookup, unfold
 from symderiv.model.functions import expand_special
 from symderiv.check.deep_chains import decide_on_graph
 from symderiv.check import sampling
@@ -119,7 +119,8 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
             (variable, _), = node.variable_count
             inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable})))
             inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs)
-            if not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
+            named = lookup(variable, definitions) is not None  # unfolded below: differentiate by it now
+            if named or not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
                 expr = expr.xreplace({node: sp.diff(inner, variable)})
             else:
                 expr = expr.xreplace({node: sp.Derivative(inner, variable)})
