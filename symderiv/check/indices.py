@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symderiv.check.classes import by_sizes, decide_by_sizes, nested
 from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
 from symderiv.check.sampling import Witness, describe
 from symderiv.model.steps import Check
@@ -72,7 +73,9 @@ def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Cal
     left, right = _done(left), _done(right)
     if exact_zero(left - right) is True:
         return Check(ok=True, method="exact", detail="rational-function identity, sums and indices kept symbolic")
-    left, right = renamed(left), renamed(right)
+    left, right = renamed(nested(left)), renamed(nested(right))
+    if by_sizes(left - right, _plain(left - right)):
+        return decide_by_sizes(left, right, conditions, decide, _admissible, instance, _at)
     try:
         shape = shape_of(left - right)
     except Unsupported as reason:
@@ -222,6 +225,14 @@ def shape_of(expr: sp.Expr) -> Shape:
     return Shape(indices=tuple(indices), width=2 * reach, low=max(constants + [1]), high=max([-o for o in from_top] + [0]),
                  least=min(constants + [1]), above=max([o for o in from_top] + [0]),
                  ordered=not labels_only or bound_by_index, symmetric=symmetric)
+
+
+def _plain(expr: sp.Expr) -> bool:
+    """No free index used as a number, and no relation between indices other than = and ≠."""
+    free = [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.is_integer and s.is_positive is not True
+            and not isinstance(s, sp.Dummy)]
+    relations = [rel for rel in _index_relations(expr) if not _index_equality(rel)]
+    return not relations and not any(_used_as_number(expr, s) for s in free)
 
 
 def _constant_positions(expr: sp.Expr) -> bool:

@@ -7,6 +7,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from symderiv.derive import rules as r
 from symderiv.derive.rearrange import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
 from symderiv.derive.context import METHODS, Context
+from symderiv.derive.indexed import IndexedChain, IndexedSum, sizes_in, summed_over
 from symderiv.model.definitions import Definition
 from symderiv.model.errors import InputError
 from symderiv.model.steps import Derivation, Step
@@ -32,7 +33,7 @@ class NamedChain(r.Rule):
         path, body = [f], self.body(f, ctx)
         while not ctx.occurs(body) and len(path) < 256:
             dependent = [q for q in ctx.named(body) if ctx.depends(q)]
-            if len(dependent) != 1:
+            if len(dependent) != 1 or summed_over(dependent[0], body):
                 return [f]
             path.append(dependent[0])
             body = self.body(dependent[0], ctx)
@@ -77,10 +78,10 @@ class Unfold(r.Rule):
 
 
 STRATEGY: tuple[r.Rule, ...] = (
-    r.Constant(), r.Identity(), NamedChain(), Unfold(), r.Sum(),
+    r.Constant(), r.Identity(), NamedChain(), IndexedChain(), Unfold(), r.Sum(),
     r.Reciprocal(), r.Quotient(), r.ConstantMultiple(), r.Product(), r.Power(),
     r.Exp(), r.Log(), r.Sigmoid(), r.Tanh(), r.Relu(), r.Trig(), r.Chain(),
-    r.IndexSum(), r.Linearity(), r.Unknown(),
+    r.IndexSum(), IndexedSum(), r.Linearity(), r.Unknown(),
 )
 EXTRA_RULES = (r.Kronecker,)
 UNTIDIED = {"constant", "identity", "unknown", "definition", "exp", "log", "power", "kronecker"}
@@ -113,12 +114,13 @@ class Planner:
         return Derivation(lhs=lhs, steps=steps)
 
 
-def context(var, *, definitions=(), method="auto", distinct=(), notes=()) -> Context:
+def context(var, *, definitions=(), method="auto", distinct=(), notes=(), ranges=()) -> Context:
     """A planner context, with the method checked."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}.")
     pairs = frozenset(frozenset(pair) for pair in distinct)
-    return Context(var=var, definitions=tuple(definitions), method=method, distinct=pairs, notes=tuple(notes))
+    return Context(var=var, definitions=tuple(definitions), method=method, distinct=pairs, notes=tuple(notes),
+                   ranges=tuple(ranges))
 
 
 def derive(expr: sp.Expr, var: sp.Expr, planner: Planner | None = None, **options) -> Derivation:
@@ -126,6 +128,7 @@ def derive(expr: sp.Expr, var: sp.Expr, planner: Planner | None = None, **option
 
     Pass one `planner` to several calls to share their sub-derivations (the factors of a deep chain).
     """
+    options.setdefault("ranges", sizes_in(expr, var, options.get("definitions", ())))
     ctx = context(var, **options)
     planner = planner or Planner()
     ambiguous = ctx.ambiguous_indices(expr)

@@ -1,0 +1,183 @@
+"""Identities over tensors of any rank, several sizes (N, M, …) and nested sums, decided for every size ≥ 1.
+
+Applies when every sum runs over a whole range 1..B of a size B, and every index is written plainly (no x_1, no
+x_{j+1}, no k used as a number): then only the equality pattern of the free indices matters. Each free index takes
+the size of the places it is written at (model/ranges.py; a conflict is undecided). One case per equality pattern
+within each size: each block of equal indices at its own position, the sizes symbolic. Sums are split from the
+outside in: Σ_{j=1}^{B} f_j = Σ_p f_p over the case's positions p of size B, plus a fresh symbol R for the rest
+(where every δ_jp vanishes), one per summand and size. Two equal summands share R; different ones get independent
+symbols, which is sound (the true rests are some values of them) and may only leave an identity undecided.
+A case that fails is confirmed at concrete sizes and index values before the identity is called false.
+"""
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from symderiv.check.exact import MAX_TERMS, expansion_size
+from symderiv.model.ranges import RangeConflict, index_ranges, is_size
+from symderiv.model.steps import Check
+
+MAX_FREE = 5  # free indices over all sizes
+MAX_PATTERNS = 400  # equality patterns decided at most
+
+
+def nested(expr: sp.Expr) -> sp.Expr:
+    """Σ_{j,l} f as Σ_l Σ_j f: one limit per sum."""
+    def one_each(node):
+        inner = node.function
+        for limit in node.limits:
+            inner = sp.Sum(inner, limit)
+        return inner
+
+    return expr.replace(lambda n: isinstance(n, sp.Sum) and len(n.limits) > 1, one_each)
+
+
+def by_sizes(expr: sp.Expr, plain_free: bool) -> bool:
+    """Whether the identity is of the form decided here, and needs it (several sizes, tensors or nested sums)."""
+    sums = list(expr.atoms(sp.Sum))
+    if not plain_free or not all(low == 1 and is_size(high) for s in sums for _, low, high in s.limits):
+        return False
+    places = [i for n in expr.atoms(sp.Indexed) for i in n.indices] + [a for d in expr.atoms(sp.KroneckerDelta) for a in d.args]
+    if not all(isinstance(i, sp.Symbol) and not is_size(i) for i in places):
+        return False
+    sizes = {high for s in sums for _, _, high in s.limits}
+    tensors = any(len(n.indices) > 1 for n in expr.atoms(sp.Indexed))
+    inside = any(t.has(sp.Sum) for s in sums for t in [s.function])
+    return len(sizes) > 1 or tensors or inside or bool(sizes - {sp.Symbol("N", integer=True, positive=True)})
+
+
+def decide_by_sizes(left: sp.Expr, right: sp.Expr, conditions: tuple, decide, admissible, instance, at) -> Check:
+    """left = right for all sizes ≥ 1 and all values of the free indices within their sizes."""
+    try:
+        ranges = index_ranges(left, right)
+    except RangeConflict as conflict:
+        return Check(ok=None, method="index", detail=f"undecided: {conflict}")
+    free = sorted((s for s in (left - right).free_symbols if isinstance(s, sp.Symbol) and s.is_integer
+                   and not is_size(s) and not isinstance(s, sp.Dummy)), key=str)
+    if len(free) > MAX_FREE:
+        return Check(ok=None, method="index", detail=f"undecided: more than {MAX_FREE} free indices")
+    groups: dict = {}
+    for k in free:
+        groups.setdefault(ranges.get(k, sp.Symbol("N", integer=True, positive=True)), []).append(k)
+    count, methods = 0, set()
+    for case in _patterns(groups):
+        if not admissible(conditions, case["binding"]):
+            continue
+        count += 1
+        if count > MAX_PATTERNS:
+            return Check(ok=None, method="index", detail="undecided: too many index cases to decide")
+        rests: dict = {}
+        sides = [_placed(side, case, rests) for side in (left, right)]
+        check = decide(*sides)
+        if check.ok is not True:
+            return _refute(left, right, case, groups, conditions, decide, admissible, instance, at, check)
+        methods.add(check.method)
+    sizes = ", ".join(str(b) for b in sorted(groups, key=str)) or "every size"
+    method = "index" if methods <= {"exact", "structural"} else "index+numeric"
+    return Check(ok=True, method=method, detail=f"every size ≥ 1 ({sizes}): {count} equality pattern"
+                 f"{'s' * (count != 1)} of the indices, sizes and the rest of each sum symbolic, "
+                 f"{'/'.join(sorted(methods)) or 'no case'}")
+
+
+def _patterns(groups: dict):
+    """Each equality pattern of the free indices, within each size: a binding to distinct positions."""
+    from symderiv.check.indices import _set_partitions
+
+    sizes = list(groups)
+    for blocks_per_size in itertools.product(*[list(_set_partitions(groups[b])) for b in sizes]):
+        binding, points, distinct = {}, {}, []
+        for size, blocks in zip(sizes, blocks_per_size):
+            points[size] = [sp.Dummy(f"p{n}", integer=True, positive=True) for n in range(len(blocks))]
+            distinct.append(points[size])
+            binding.update({k: p for block, p in zip(blocks, points[size]) for k in block})
+        yield {"binding": binding, "points": points, "distinct": distinct}
+
+
+def _placed(expr: sp.Expr, case: dict, rests: dict) -> sp.Expr:
+    """The expression in one case: indices placed, sums split from the outside in, δ's between positions decided."""
+    placed = _split_all(expr.xreplace(case["binding"]), case, rests)
+    distinct = {p for group in case["distinct"] for p in group}
+    placed = placed.replace(lambda n: isinstance(n, sp.KroneckerDelta) and set(n.args) <= distinct,
+                            lambda n: sp.S.One if n.args[0] == n.args[1] else sp.S.Zero)
+    return placed.replace(lambda n: isinstance(n, (sp.Eq, sp.Ne)) and set(n.args) <= distinct,
+                          lambda n: sp.true if (n.args[0] == n.args[1]) == isinstance(n, sp.Eq) else sp.false)
+
+
+def _split_all(expr: sp.Expr, case: dict, rests: dict) -> sp.Expr:
+    if isinstance(expr, sp.Sum):
+        return _split(expr, case, rests)
+    if not expr.args or not expr.has(sp.Sum):
+        return expr
+    return expr.func(*[_split_all(a, case, rests) for a in expr.args])
+
+
+def _split(node: sp.Sum, case: dict, rests: dict) -> sp.Expr:
+    (j, _, size), = node.limits
+    body = node.function
+    total = []
+    for term in sp.Add.make_args(sp.expand(body) if expansion_size(body) <= MAX_TERMS else body):
+        if j not in term.free_symbols:
+            total.append(_split_all(term, case, rests) * size)
+            continue
+        if not term.has(sp.Indexed, sp.KroneckerDelta, sp.Function, sp.Sum) and term.is_polynomial(j):
+            total.append(sp.summation(term, (j, 1, size)))
+            continue
+        total += [_split_all(term.xreplace({j: p}), case, rests) for p in case["points"].get(size, [])]
+        total.append(_rest(term, j, size, case, rests))
+    return sp.Add(*total)
+
+
+def _rest(term: sp.Expr, j: sp.Symbol, size: sp.Symbol, case: dict, rests: dict) -> sp.Expr:
+    """Σ of `term` over the j in 1..size at none of the case's positions: a fresh symbol per summand and size."""
+    generic = sp.Symbol(f"J_{size}", integer=True)
+    points = set(case["points"].get(size, []))
+    body = term.xreplace({j: generic})
+    body = body.replace(lambda n: isinstance(n, sp.KroneckerDelta) and generic in n.args and set(n.args) - {generic} <= points,
+                        lambda n: sp.S.Zero)
+    if body == 0:
+        return sp.S.Zero
+    factors = sp.Mul.make_args(body)
+    constant = sp.Mul(*[f for f in factors if generic not in f.free_symbols])
+    body = _canonical(sp.Mul(*[f for f in factors if generic in f.free_symbols]))
+    key = (body, size)
+    if key not in rests:
+        rests[key] = sp.Dummy(f"R{len(rests)}", nonnegative=True) if _positive(body) else sp.Dummy(f"R{len(rests)}")
+    return constant * rests[key]
+
+
+def _canonical(expr: sp.Expr, depth: int = 0) -> sp.Expr:
+    """Summation indices renamed by their depth, so that equal sums written on the two sides are equal."""
+    if isinstance(expr, sp.Sum):
+        (j, low, high), = expr.limits
+        name = sp.Symbol(f"ι{depth}", integer=True)
+        return sp.Sum(_canonical(expr.function.xreplace({j: name}), depth + 1), (name, low, high))
+    if not expr.args or not expr.has(sp.Sum):
+        return expr
+    return expr.func(*[_canonical(a, depth) for a in expr.args])
+
+
+def _positive(body: sp.Expr) -> bool:
+    exponentials = {e: sp.Dummy(positive=True) for e in body.atoms(sp.exp)}
+    return body.xreplace(exponentials).is_positive is True
+
+
+def _refute(left, right, case, groups, conditions, decide, admissible, instance, at, failed: Check) -> Check:
+    """A failed pattern confirmed at concrete sizes and index values, or undecided."""
+    for extra in (0, 1, 2, 3, 5, 8):
+        binding = {}
+        for size, group in case["points"].items():
+            binding[size] = sp.Integer(len(group) + extra)
+        for k, p in case["binding"].items():
+            size = next(b for b, group in case["points"].items() if p in group)
+            binding[k] = sp.Integer(case["points"][size].index(p) + 1)
+        for size in {s for side in (left, right) for n in side.atoms(sp.Sum) for _, _, s in n.limits}:
+            binding.setdefault(size, sp.Integer(1 + extra))
+        if not admissible(conditions, binding):
+            continue
+        check = decide(*(instance(side, binding) for side in (left, right)))
+        if check.ok is False:
+            return at(binding, check)
+    return Check(ok=None, method="index", detail=f"undecided: a case differs symbolically ({failed.detail}) "
+                                                  "but no concrete counterexample was found")
