@@ -21,17 +21,7 @@ from symderiv.model.steps import Check
 
 MAX_FREE = 5  # free indices over all sizes
 MAX_PATTERNS = 400  # equality patterns decided at most
-
-
-def nested(expr: sp.Expr) -> sp.Expr:
-    """Σ_{j,l} f as Σ_l Σ_j f: one limit per sum."""
-    def one_each(node):
-        inner = node.function
-        for limit in node.limits:
-            inner = sp.Sum(inner, limit)
-        return inner
-
-    return expr.replace(lambda n: isinstance(n, sp.Sum) and len(n.limits) > 1, one_each)
+_GENERIC = "ȷ"  # the summation index of a rest; user names are ASCII, so it never meets one
 
 
 def by_sizes(expr: sp.Expr, plain_free: bool) -> bool:
@@ -53,7 +43,7 @@ def decide_by_sizes(left: sp.Expr, right: sp.Expr, conditions: tuple, decide, ad
     try:
         ranges = index_ranges(left, right)
     except RangeConflict as conflict:
-        return Check(ok=None, method="index", detail=f"undecided: {conflict}")
+        return _search(left, right, conditions, decide, admissible, instance, at, str(conflict))
     free = sorted((s for s in (left - right).free_symbols if isinstance(s, sp.Symbol) and s.is_integer
                    and not is_size(s) and not isinstance(s, sp.Dummy)), key=str)
     if len(free) > MAX_FREE:
@@ -114,8 +104,9 @@ def _split_all(expr: sp.Expr, case: dict, rests: dict) -> sp.Expr:
 
 
 def _split(node: sp.Sum, case: dict, rests: dict) -> sp.Expr:
-    (j, _, size), = node.limits
-    body = node.function
+    """Σ over the outermost limit split at the case's positions, plus the rests; inner limits stay a sum."""
+    (j, _, size), inner = node.limits[-1], node.limits[:-1]
+    body = sp.Sum(node.function, *inner) if inner else node.function
     total = []
     for term in sp.Add.make_args(sp.expand(body) if expansion_size(body) <= MAX_TERMS else body):
         if j not in term.free_symbols:
@@ -131,28 +122,39 @@ def _split(node: sp.Sum, case: dict, rests: dict) -> sp.Expr:
 
 def _rest(term: sp.Expr, j: sp.Symbol, size: sp.Symbol, case: dict, rests: dict) -> sp.Expr:
     """Σ of `term` over the j in 1..size at none of the case's positions: a fresh symbol per summand and size."""
-    generic = sp.Symbol(f"J_{size}", integer=True)
+    depth = sum(1 for s in term.free_symbols if s.name.startswith(_GENERIC))  # rests within rests: fresh names
+    generic = sp.Symbol(f"{_GENERIC}{depth}_{size}", integer=True)
     points = set(case["points"].get(size, []))
-    body = term.xreplace({j: generic})
-    body = body.replace(lambda n: isinstance(n, sp.KroneckerDelta) and generic in n.args and set(n.args) - {generic} <= points,
-                        lambda n: sp.S.Zero)
-    if body == 0:
-        return sp.S.Zero
-    factors = sp.Mul.make_args(body)
-    constant = sp.Mul(*[f for f in factors if generic not in f.free_symbols])
-    body = _canonical(sp.Mul(*[f for f in factors if generic in f.free_symbols]))
-    key = (body, size)
-    if key not in rests:
-        rests[key] = sp.Dummy(f"R{len(rests)}", nonnegative=True) if _positive(body) else sp.Dummy(f"R{len(rests)}")
-    return constant * rests[key]
+    off = lambda n: isinstance(n, sp.KroneckerDelta) and generic in n.args and set(n.args) - {generic} <= points
+    body = term.xreplace({j: generic}).replace(off, lambda n: sp.S.Zero)
+    for factor in sp.Mul.make_args(body):  # Σ_{j off the positions} f_j δ_jg = f_g for g off them too
+        other = set(factor.args) - {generic} if isinstance(factor, sp.KroneckerDelta) and generic in factor.args else set()
+        if len(other) == 1 and isinstance(next(iter(other)), sp.Symbol) and next(iter(other)).name.endswith(f"_{size}") and next(iter(other)).name.startswith(_GENERIC):
+            return _split_all((body / factor).xreplace({generic: next(iter(other))}), case, rests)
+    body = _split_all(body, case, rests)  # sums inside, over other indices, split too (their rests depend on j)
+    body = body.replace(off, lambda n: sp.S.Zero)
+    total = []
+    for part in sp.Add.make_args(sp.expand(body) if expansion_size(body) <= MAX_TERMS else body):
+        factors = sp.Mul.make_args(part)
+        constant = sp.Mul(*[f for f in factors if generic not in f.free_symbols])
+        varying = _canonical(sp.Mul(*[f for f in factors if generic in f.free_symbols]))
+        if varying == 1:  # a term free of j: it is summed over the size − (positions) other places
+            total.append(constant * (size - len(points)))
+            continue
+        key = (varying, size)
+        if key not in rests:
+            positive = _positive(varying)
+            rests[key] = sp.Dummy(f"R{len(rests)}", nonnegative=True) if positive else sp.Dummy(f"R{len(rests)}")
+        total.append(constant * rests[key])
+    return sp.Add(*total)
 
 
 def _canonical(expr: sp.Expr, depth: int = 0) -> sp.Expr:
     """Summation indices renamed by their depth, so that equal sums written on the two sides are equal."""
     if isinstance(expr, sp.Sum):
-        (j, low, high), = expr.limits
-        name = sp.Symbol(f"ι{depth}", integer=True)
-        return sp.Sum(_canonical(expr.function.xreplace({j: name}), depth + 1), (name, low, high))
+        names = {j: sp.Symbol(f"ι{depth + n}", integer=True) for n, (j, *_) in enumerate(expr.limits)}
+        limits = [(names[j], low, high) for j, low, high in expr.limits]
+        return sp.Sum(_canonical(expr.function.xreplace(names), depth + len(limits)), *limits)
     if not expr.args or not expr.has(sp.Sum):
         return expr
     return expr.func(*[_canonical(a, depth) for a in expr.args])
@@ -181,3 +183,20 @@ def _refute(left, right, case, groups, conditions, decide, admissible, instance,
             return at(binding, check)
     return Check(ok=None, method="index", detail=f"undecided: a case differs symbolically ({failed.detail}) "
                                                   "but no concrete counterexample was found")
+
+
+def _search(left, right, conditions, decide, admissible, instance, at, why: str) -> Check:
+    """Sizes that conflict: no proof, but a counterexample at small sizes (each 1..3) still refutes."""
+    sizes = sorted({s for side in (left, right) for n in side.atoms(sp.Sum) for _, _, s in n.limits}, key=str)
+    free = sorted((s for s in (left - right).free_symbols if isinstance(s, sp.Symbol) and s.is_integer
+                   and not is_size(s) and not isinstance(s, sp.Dummy)), key=str)
+    if len(sizes) + len(free) <= 6:
+        for values in itertools.product(range(1, 4), repeat=len(sizes)):
+            binding = dict(zip(sizes, map(sp.Integer, values)))
+            for places in itertools.product(range(1, min(values, default=1) + 1), repeat=len(free)):
+                binding.update(zip(free, map(sp.Integer, places)))
+                if admissible(conditions, binding):
+                    check = decide(*(instance(side, binding) for side in (left, right)))
+                    if check.ok is False:
+                        return at(dict(binding), check)
+    return Check(ok=None, method="index", detail=f"undecided: {why}")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from symderiv.check.classes import by_sizes, decide_by_sizes, nested
+from symderiv.check.classes import by_sizes, decide_by_sizes
 from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
 from symderiv.check.sampling import Witness, describe
 from symderiv.model.steps import Check
@@ -73,7 +73,7 @@ def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Cal
     left, right = _done(left), _done(right)
     if exact_zero(left - right) is True:
         return Check(ok=True, method="exact", detail="rational-function identity, sums and indices kept symbolic")
-    left, right = renamed(nested(left)), renamed(nested(right))
+    left, right = renamed(left), renamed(right)
     if by_sizes(left - right, _plain(left - right)):
         return decide_by_sizes(left, right, conditions, decide, _admissible, instance, _at)
     try:
@@ -125,11 +125,8 @@ def _done(expr: sp.Expr) -> sp.Expr:
 def renamed(expr: sp.Expr) -> sp.Expr:
     """Every summation index renamed to a fresh one, so that no bound name is also a free index."""
     def fresh(node):
-        (j, low, high), *more = node.limits
-        if more:
-            return node
-        new = sp.Dummy(str(j), integer=True)
-        return sp.Sum(node.function.xreplace({j: new}), (new, low, high))
+        new = {j: sp.Dummy(str(j), integer=True) for j, *_ in node.limits}
+        return sp.Sum(node.function.xreplace(new), *[(new[j], low, high) for j, low, high in node.limits])
 
     return expr.replace(lambda n: isinstance(n, sp.Sum), fresh)
 
@@ -276,12 +273,14 @@ def instance(expr: sp.Expr, binding: dict) -> sp.Expr:
     concrete = expr.xreplace(binding)
 
     def written_out(node):
-        (j, low, high), = node.limits
-        if not (low.is_Integer and high.is_Integer):
-            return node
-        if high - low > 4 * MAX_CONSTANT:
-            raise Unsupported(f"a sum of more than {4 * MAX_CONSTANT} terms")
-        return sp.Add(*[node.function.xreplace({j: value}) for value in range(int(low), int(high) + 1)])
+        body = node.function
+        for j, low, high in node.limits:
+            if not (low.is_Integer and high.is_Integer):
+                return node
+            if high - low > 4 * MAX_CONSTANT:
+                raise Unsupported(f"a sum of more than {4 * MAX_CONSTANT} terms")
+            body = sp.Add(*[body.xreplace({j: value}) for value in range(int(low), int(high) + 1)])
+        return body
 
     return concrete.replace(lambda n: isinstance(n, sp.Sum), written_out).doit()
 
