@@ -48,8 +48,30 @@ def sift_steps(expr: sp.Expr, ctx: Context) -> tuple[Step, ...]:
 
 
 def sift_all(expr: sp.Expr, ctx: Context) -> sp.Expr:
-    """Σ_{j=a}^{b} f_j·δ_jk = f_k (when a ≤ k ≤ b), in every sum, innermost first; other terms stay summed."""
-    return expr.replace(lambda n: isinstance(n, sp.Sum) and n.has(sp.KroneckerDelta), lambda n: _sift_sum(n, ctx))
+    """Σ_{j=a}^{b} f_j·δ_jk = f_k (when a ≤ k ≤ b), in every sum, innermost first; other terms stay summed.
+
+    A δ that does not involve a sum's own index is moved out of it first, so that an outer sum can sift it."""
+    def sift(node):
+        if len(node.limits) > 1:  # Σ_i Σ_j: the inner index first, then the outer ones on what is left
+            first = sift(sp.Sum(node.function, node.limits[0]))
+            first = first.replace(lambda n: isinstance(n, sp.Sum), _deltas_out)
+            return sp.Sum(first, *node.limits[1:]) if isinstance(first, sp.Sum) else sift(sp.Sum(first, *node.limits[1:]))
+        moved = _deltas_out(node)
+        if isinstance(moved, sp.Sum):
+            return _sift_sum(moved, ctx)
+        return moved.func(*[_sift_sum(a, ctx) if isinstance(a, sp.Sum) else a for a in moved.args])
+
+    return expr.replace(lambda n: isinstance(n, sp.Sum) and n.has(sp.KroneckerDelta), sift)
+
+
+def _deltas_out(node: sp.Sum) -> sp.Expr:
+    """Σ_j δ_ik·f_j = δ_ik·Σ_j f_j: the δ factors free of every index of the sum, in front of it."""
+    own = {j for j, *_ in node.limits}
+    factors = _factors(node.function)
+    out = [f for f in factors if isinstance(f, sp.KroneckerDelta) and not (f.free_symbols & own)]
+    if not out:
+        return node
+    return sp.Mul(*out) * sp.Sum(sp.Mul(*[f for f in factors if f not in out]), *node.limits)
 
 
 def _sift_sum(node: sp.Sum, ctx: Context) -> sp.Expr:
@@ -95,11 +117,14 @@ def _factors(term: sp.Expr) -> list[sp.Expr]:
 
 
 def _partner(delta: sp.Expr, j: sp.Symbol) -> sp.Expr | None:
-    """k for δ_jk (or δ_kj), when k does not involve j; None otherwise."""
-    if not isinstance(delta, sp.KroneckerDelta) or j not in delta.args:
+    """The value of j that δ fixes: k for δ_jk, k − c for δ_{j+c, k}; None when δ does not fix j."""
+    if not isinstance(delta, sp.KroneckerDelta) or j not in delta.free_symbols:
         return None
-    k = delta.args[0] if delta.args[1] == j else delta.args[1]
-    return None if j in k.free_symbols else k
+    a, b = delta.args if j in delta.args[0].free_symbols else delta.args[::-1]
+    shift = a - j
+    if j in b.free_symbols or j in shift.free_symbols or not shift.is_Integer:
+        return None
+    return b - shift
 
 
 class IndexedChain(r.Rule):

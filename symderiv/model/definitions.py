@@ -74,14 +74,17 @@ def instances(expr: sp.Expr, definitions: tuple[Definition, ...]) -> dict[sp.Exp
 
 
 def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset()) -> sp.Expr:
-    """Replace named quantities by their definitions until none is left (except those in `keep`)."""
+    """Replace named quantities by their definitions until none is left (except those in `keep`; a kept component
+    y_k keeps every component of y, as ∂/∂y_k differentiates by all of them)."""
     definitions = tuple(definitions)
     closure = _plain_closure(definitions, frozenset(keep))
     _, patterned = _split(definitions)
+    kept_bases = {q.base for q in keep if isinstance(q, sp.Indexed)}
     for _ in range(64):
         found = {name: closure[name] for name in _plain_names_in(expr, closure)}
         for definition in patterned:
-            found.update((k, v) for k, v in definition.instances(expr).items() if k not in keep)
+            found.update((k, v) for k, v in definition.instances(expr).items()
+                         if k not in keep and not (isinstance(k, sp.Indexed) and k.base in kept_bases))
         if not found:
             return expr
         expr = expr.xreplace(found)
