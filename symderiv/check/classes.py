@@ -108,7 +108,8 @@ def _split(node: sp.Sum, case: dict, rests: dict) -> sp.Expr:
     (j, _, size), inner = node.limits[-1], node.limits[:-1]
     body = sp.Sum(node.function, *inner) if inner else node.function
     total = []
-    for term in sp.Add.make_args(sp.expand(body) if expansion_size(body) <= MAX_TERMS else body):
+    whole = _transcendental(body) or expansion_size(body) > MAX_TERMS  # kept whole: its rest in one canonical form
+    for term in sp.Add.make_args(body if whole else sp.expand(body)):
         if j not in term.free_symbols:
             total.append(_split_all(term, case, rests) * size)
             continue
@@ -134,10 +135,17 @@ def _rest(term: sp.Expr, j: sp.Symbol, size: sp.Symbol, case: dict, rests: dict)
     body = _split_all(body, case, rests)  # sums inside, over other indices, split too (their rests depend on j)
     body = body.replace(off, lambda n: sp.S.Zero)
     total = []
-    for part in sp.Add.make_args(sp.expand(body) if expansion_size(body) <= MAX_TERMS else body):
+    transcendental = _transcendental(body)
+    parts = [sp.factor_terms(body)] if transcendental else sp.Add.make_args(
+        sp.expand(body) if expansion_size(body) <= MAX_TERMS else body)
+    for part in parts:
         factors = sp.Mul.make_args(part)
         constant = sp.Mul(*[f for f in factors if generic not in f.free_symbols])
-        varying = _canonical(sp.Mul(*[f for f in factors if generic in f.free_symbols]))
+        varying = sp.Mul(*[f for f in factors if generic in f.free_symbols])
+        if transcendental and expansion_size(varying) <= MAX_TERMS:  # one canonical form of a rational function
+            content, varying = sp.cancel(varying).as_content_primitive()
+            constant *= content
+        varying = _canonical(varying)
         if varying == 1:  # a term free of j: it is summed over the size − (positions) other places
             total.append(constant * (size - len(points)))
             continue
@@ -147,6 +155,11 @@ def _rest(term: sp.Expr, j: sp.Symbol, size: sp.Symbol, case: dict, rests: dict)
             rests[key] = sp.Dummy(f"R{len(rests)}", nonnegative=True) if positive else sp.Dummy(f"R{len(rests)}")
         total.append(constant * rests[key])
     return sp.Add(*total)
+
+
+def _transcendental(body: sp.Expr) -> bool:
+    """A summand through exponentials or other functions (not a polynomial in the components)."""
+    return body.has(sp.exp, sp.log, sp.Function) and not body.has(sp.Piecewise)
 
 
 def _canonical(expr: sp.Expr, depth: int = 0) -> sp.Expr:
