@@ -24,9 +24,9 @@ QUESTION = (
 PARAMS: dict = {}
 TITLES = {
     "output": "The error at the output: ∂E/∂y_a = y_a − t_a, named δ_a",
-    "weights": "The weights: ∂E/∂W_ab = δ_a x_b, the outer product δxᵀ",
+    "weights": "The weights: ∂E/∂W_ac = δ_a x_c, the outer product δxᵀ",
     "bias": "The bias: ∂E/∂b_a = δ_a",
-    "input": "The input: ∂E/∂x_b = Σ_i W_ib δ_i, the transposed product Wᵀδ",
+    "input": "The input: ∂E/∂x_c = Σ_i W_ic δ_i, the transposed product Wᵀδ",
 }
 REMARKS = (
     "Each gradient is derived in index form by the chain rule through y_i; the matrix form is read back from "
@@ -37,7 +37,7 @@ REMARKS = (
 def solve(params: dict, method: str = "auto") -> Solution:
     """Derive each gradient by the planner, read back its matrix form, and check every link and entry."""
     W, x, b, t, y, delta = (vector(n) for n in ("W", "x", "b", "t", "y", "delta"))
-    i, j, a, c = (index(n) for n in ("i", "j", "a", "b"))
+    i, j, a, c = (index(n) for n in ("i", "j", "a", "c"))
     M = bound("M")
     layer = Definition(name=y[i], expr=sp.Sum(W[i, j] * x[j], (j, 1, M)) + b[i], params=(i,))
     error = Definition(name=delta[i], expr=y[i] - t[i], params=(i,), note="δ_i = ∂E/∂y_i")

@@ -64,9 +64,9 @@ def decide_by_sizes(left: sp.Expr, right: sp.Expr, conditions: tuple, decide, ad
         if check.ok is not True:
             return _refute(left, right, case, groups, conditions, decide, admissible, instance, at, check)
         methods.add(check.method)
-    sizes = ", ".join(str(b) for b in sorted(groups, key=str)) or "every size"
+    every = " and ".join(f"{b} ≥ 1" for b in sorted(_sizes(left, right) | set(groups), key=str)) or "size"
     method = "index" if methods <= {"exact", "structural"} else "index+numeric"
-    return Check(ok=True, method=method, detail=f"every size ≥ 1 ({sizes}): {count} equality pattern"
+    return Check(ok=True, method=method, detail=f"every {every}: {count} equality pattern"
                  f"{'s' * (count != 1)} of the indices, sizes and the rest of each sum symbolic, "
                  f"{'/'.join(sorted(methods)) or 'no case'}")
 
@@ -187,7 +187,7 @@ def _refute(left, right, case, groups, conditions, decide, admissible, instance,
         for k, p in case["binding"].items():
             size = next(b for b, group in case["points"].items() if p in group)
             binding[k] = sp.Integer(case["points"][size].index(p) + 1)
-        for size in {s for side in (left, right) for n in side.atoms(sp.Sum) for _, _, s in n.limits}:
+        for size in _sizes(left, right):
             binding.setdefault(size, sp.Integer(1 + extra))
         if not admissible(conditions, binding):
             continue
@@ -200,7 +200,7 @@ def _refute(left, right, case, groups, conditions, decide, admissible, instance,
 
 def _search(left, right, conditions, decide, admissible, instance, at, why: str) -> Check:
     """Sizes that conflict: no proof, but a counterexample at small sizes (each 1..3) still refutes."""
-    sizes = sorted({s for side in (left, right) for n in side.atoms(sp.Sum) for _, _, s in n.limits}, key=str)
+    sizes = sorted(_sizes(left, right), key=str)
     free = sorted((s for s in (left - right).free_symbols if isinstance(s, sp.Symbol) and s.is_integer
                    and not is_size(s) and not isinstance(s, sp.Dummy)), key=str)
     if len(sizes) + len(free) <= 6:
@@ -213,3 +213,8 @@ def _search(left, right, conditions, decide, admissible, instance, at, why: str)
                     if check.ok is False:
                         return at(dict(binding), check)
     return Check(ok=None, method="index", detail=f"undecided: {why}")
+
+
+def _sizes(*sides: sp.Expr) -> set:
+    """The sizes the sums of the sides run up to."""
+    return {s for side in sides for n in side.atoms(sp.Sum) for _, _, s in n.limits}

@@ -117,9 +117,10 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
     for node in derivatives:
         if node in expr.atoms(sp.Derivative):
             (variable, _), = node.variable_count
-            inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable})))
-            inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs)
             named = lookup(variable, definitions) is not None  # unfolded below: differentiate by it now
+            vectors = frozenset({variable.base}) if named and isinstance(variable, sp.Indexed) else frozenset()
+            inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable}), keep_vectors=vectors))
+            inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs)
             if named or not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
                 expr = expr.xreplace({node: sp.diff(inner, variable)})
             else:

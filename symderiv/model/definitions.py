@@ -73,13 +73,14 @@ def instances(expr: sp.Expr, definitions: tuple[Definition, ...]) -> dict[sp.Exp
     return found
 
 
-def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset()) -> sp.Expr:
-    """Replace named quantities by their definitions until none is left (except those in `keep`; a kept component
-    y_k keeps every component of y, as ∂/∂y_k differentiates by all of them)."""
+def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset(),
+           keep_vectors: frozenset = frozenset()) -> sp.Expr:
+    """Replace named quantities by their definitions until none is left (except those in `keep`, and every
+    component of the vectors in `keep_vectors`: ∂/∂y_k differentiates by all of y's components)."""
     definitions = tuple(definitions)
     closure = _plain_closure(definitions, frozenset(keep))
     _, patterned = _split(definitions)
-    kept_bases = {q.base for q in keep if isinstance(q, sp.Indexed)}
+    kept_bases = set(keep_vectors)
     for _ in range(64):
         found = {name: closure[name] for name in _plain_names_in(expr, closure)}
         for definition in patterned:
