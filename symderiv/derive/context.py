@@ -40,6 +40,11 @@ class Context:
         moved.memo["facts"] = self._facts_hash()
         return moved
 
+    def sized(self, pairs: tuple) -> Context:
+        """The same facts, plus the sizes of more indices (k ∈ 1..M for the index of a chain's sum)."""
+        new = tuple(pair for pair in pairs if pair not in self.ranges and pair[1] != N)
+        return replace(self, ranges=self.ranges + new) if new else self
+
     def assuming_distinct(self, a: sp.Symbol, b: sp.Symbol) -> Context:
         """The same facts, plus a ≠ b."""
         return replace(self, distinct=self.distinct | {frozenset((a, b))})

@@ -165,6 +165,7 @@ class IndexedChain(r.Rule):
                  if n not in taken]
         chain_indices = spare[:len(sizes)]
         y = base[tuple(chain_indices)]
+        ctx = ctx.sized(tuple(zip(chain_indices, sizes)))
         outer = planner.derive(f, ctx.at(y))
         inner = planner.derive(y, ctx)
         limits = [(i, 1, size) for i, size in zip(chain_indices, sizes)]

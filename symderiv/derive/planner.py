@@ -43,7 +43,7 @@ class NamedChain(r.Rule):
     def body(q, ctx) -> sp.Expr:
         """The definition of a named quantity, or the expression itself."""
         definition = ctx.definition_of(q)
-        return definition.expr.xreplace(definition.bind(q)) if definition else q
+        return definition.at(definition.bind(q)) if definition else q
 
     def steps(self, f, ctx, planner):
         path = self.path(f, ctx)

@@ -43,8 +43,19 @@ class Definition:
                 continue
             binding = self.bind(node)
             if binding is not None:
-                found[node] = self.expr.xreplace(binding)
+                found[node] = self.at(binding)
         return found
+
+    def at(self, binding: dict) -> sp.Expr:
+        """The defining expression at the parameter values of `binding`, its summation indices renamed where
+        a value uses the same name (p_j := Σ_j V_jj x_j would capture j; it is Σ_m V_jm x_m)."""
+        body = self.expr
+        taken = set().union(*(sp.sympify(v).free_symbols for v in binding.values())) if binding else set()
+        clash = {j for s in body.atoms(sp.Sum) for j, *_ in s.limits} & taken
+        if clash:
+            from symderiv.model.symbols import unclash
+            body = unclash(body, taken)
+        return body.xreplace(binding)
 
 
 def match(pattern: sp.Basic, candidate: sp.Basic, params: tuple) -> dict | None:

@@ -64,12 +64,15 @@ def unclash(expr: sp.Expr, taken: set) -> sp.Expr:
     free = {str(s) for s in expr.free_symbols} | {str(s) for s in taken}
 
     def rename(node):
-        (j, low, high), *more = node.limits
-        if more or str(j) not in free:
+        if not any(str(j) in free for j, *_ in node.limits):
             return node
-        new = next(index(n) for n in _spare_names() if n not in names)
-        names.add(str(new))
-        return sp.Sum(node.function.xreplace({j: new}), (new, low, high))
+        new = {}
+        for j, *_ in node.limits:
+            if str(j) in free:
+                new[j] = next(index(n) for n in _spare_names() if n not in names)
+                names.add(str(new[j]))
+        limits = [(new.get(j, j), low, high) for j, low, high in node.limits]
+        return sp.Sum(node.function.xreplace(new), *limits)
 
     return expr.replace(lambda n: isinstance(n, sp.Sum), rename)
 
