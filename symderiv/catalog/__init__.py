@@ -14,6 +14,7 @@ MODULES = {
     "cross-entropy-grad": "cross_entropy_grad",
     "softmax-cross-entropy": "softmax_cross_entropy",
     "dense-layer": "dense_layer",
+    "mlp": "mlp",
 }
 
 

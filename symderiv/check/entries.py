@@ -31,6 +31,8 @@ def check_entries(entry: sp.Expr, matrix: sp.MatrixExpr, free: tuple, sizes: dic
 
 def _component(element, column: bool) -> sp.Expr:
     """Entry (r, c) of the matrix W as W_{r+1, c+1}; of a column vector x as x_{r+1}."""
+    if hasattr(element.parent, "entry"):  # an elementwise vector: its formula at this entry
+        return element.parent.entry(element.i + 1)
     base = sp.IndexedBase(str(element.parent.name))
     if element.parent.shape[1] == 1:
         return base[element.i + 1]

@@ -153,6 +153,8 @@ class IndexedChain(r.Rule):
         definition = ctx.definition_of(dependent[0])
         if definition is None or len(definition.params) != len(dependent[0].indices):
             return None
+        if not definition.expr.has(sp.Sum):  # y_i = f(p_i) elementwise: unfolded in place, no chain over i
+            return None
         sizes = [_size_at(f, dependent[0].base, place, ctx) for place in range(len(definition.params))]
         if any(size is None for size in sizes) or not any(summed_over(q, f) for q in dependent):
             return None

@@ -12,8 +12,7 @@ def matrix_of(base: sp.IndexedBase, rows: sp.Expr, cols: sp.Expr | None = None) 
 
 def read_back(entry: sp.Expr, free: tuple, sizes: dict) -> sp.MatrixExpr | None:
     """The matrix (or column vector) whose entry at the free indices (a, b) or (a,) is `entry`, or None."""
-    terms = sp.Add.make_args(sp.expand(entry, deep=False, mul=True, multinomial=False, power_base=False,
-                                       power_exp=False, log=False))
+    terms = sp.Add.make_args(entry)
     parts = [_term(term, free, sizes) for term in terms]
     if any(p is None for p in parts):
         return None
@@ -36,18 +35,57 @@ def _term(term: sp.Expr, free: tuple, sizes: dict):
         return _outer(factors, free, sizes, coefficient)
     vectors = [_vector(f, free[0], sizes) for f in factors]
     if any(v is None for v in vectors):
-        return None
+        whole = elementwise(sp.Mul(*factors), free[0], sizes.get(free[0]))
+        sums = [f for f in factors if isinstance(f, sp.Sum)]
+        if len(sums) == 1:  # (Wᵀδ) ⊙ f′(p): the contraction, times the rest elementwise
+            rest = elementwise(sp.Mul(*[f for f in factors if f is not sums[0]]), free[0], sizes.get(free[0]))
+            contraction = _contraction(sums[0], free, sizes)
+            vectors = [contraction, rest] if rest is not None and contraction is not None else [whole]
+        else:
+            vectors = [whole]
+        if any(v is None for v in vectors):
+            return None
     product = vectors[0] if len(vectors) == 1 else sp.HadamardProduct(*vectors)
     return coefficient * product if coefficient != 1 else product
 
 
+class Elementwise(sp.MatrixSymbol):
+    """A column vector whose entry a is a formula in the entries a of other vectors: σ′(p) = a ⊙ (1 − a)."""
+
+    formulas: dict = {}  # name -> the formula with each vector written as a scalar symbol named like it
+
+    def entry(self, row: sp.Expr) -> sp.Expr:
+        """The entry at `row` (counted from 1)."""
+        formula = self.formulas[self.name]
+        return formula.xreplace({s: sp.IndexedBase(s.name)[row] for s in formula.free_symbols})
+
+    def _latex(self, printer, exp=None):
+        return rf"\left({printer._print(self.formulas[self.name])}\right)"
+
+    def _symderiv_text(self, printer):
+        return f"({printer._print(self.formulas[self.name])})"
+
+
+def elementwise(factor: sp.Expr, a: sp.Symbol, size: sp.Expr) -> Elementwise | None:
+    """The factor as an elementwise vector, when a occurs in it only as the index of vectors."""
+    components = [q for q in factor.atoms(sp.Indexed) if a in q.free_symbols]
+    if not components or any(q.indices != (a,) for q in components):
+        return None
+    formula = factor.xreplace({q: sp.Symbol(str(q.base.label)) for q in components})
+    if a in formula.free_symbols or formula.has(sp.Sum, sp.KroneckerDelta):
+        return None
+    name = f"ew[{sp.srepr(formula)}]"
+    Elementwise.formulas[name] = formula
+    return Elementwise(name, size, 1)
+
+
 def _vector(factor: sp.Expr, a: sp.Symbol, sizes: dict):
-    """x_a as the column vector x; f(x_a) as f applied elementwise is not read back."""
+    """x_a as the column vector x; a formula in entries a as an elementwise vector; Σ_l W_la v_l as Wᵀv."""
     if isinstance(factor, sp.Indexed) and factor.indices == (a,):
         return matrix_of(factor.base, sizes.get(a))
     if isinstance(factor, sp.Sum):
         return _contraction(factor, (a,), sizes)
-    return None
+    return elementwise(factor, a, sizes.get(a))
 
 
 def _outer(factors: list, free: tuple, sizes: dict, coefficient):
