@@ -38,11 +38,14 @@ def by_sizes(expr: sp.Expr, plain_free: bool) -> bool:
     return len(sizes) > 1 or tensors or inside or bool(sizes - {sp.Symbol("N", integer=True, positive=True)})
 
 
-def decide_by_sizes(left: sp.Expr, right: sp.Expr, conditions: tuple, decide, admissible, instance, at) -> Check:
+def decide_by_sizes(left: sp.Expr, right: sp.Expr, conditions: tuple, decide, admissible, instance, at,
+                    refute: bool = True) -> Check:
     """left = right for all sizes ≥ 1 and all values of the free indices within their sizes."""
     try:
         ranges = index_ranges(left, right)
     except RangeConflict as conflict:
+        if not refute:
+            return Check(ok=None, method="index", detail=f"undecided: {conflict}")
         return _search(left, right, conditions, decide, admissible, instance, at, str(conflict))
     free = sorted((s for s in (left - right).free_symbols if isinstance(s, sp.Symbol) and s.is_integer
                    and not is_size(s) and not isinstance(s, sp.Dummy)), key=str)
@@ -62,6 +65,8 @@ def decide_by_sizes(left: sp.Expr, right: sp.Expr, conditions: tuple, decide, ad
         sides = [_placed(side, case, rests) for side in (left, right)]
         check = decide(*sides)
         if check.ok is not True:
+            if not refute:
+                return Check(ok=None, method="index", detail=f"undecided: {check.detail}")
             return _refute(left, right, case, groups, conditions, decide, admissible, instance, at, check)
         methods.add(check.method)
     every = " and ".join(f"{b} ≥ 1" for b in sorted(_sizes(left, right) | set(groups), key=str)) or "size"
