@@ -34,7 +34,7 @@ def by_sizes(expr: sp.Expr, plain_free: bool) -> bool:
         return False
     sizes = {high for s in sums for _, _, high in s.limits}
     tensors = any(len(n.indices) > 1 for n in expr.atoms(sp.Indexed))
-    inside = any(t.has(sp.Sum) for s in sums for t in [s.function])
+    inside = any(len(s.limits) > 1 or s.function.has(sp.Sum) for s in sums)
     return len(sizes) > 1 or tensors or inside or bool(sizes - {sp.Symbol("N", integer=True, positive=True)})
 
 
