@@ -211,7 +211,7 @@ def _search(left, right, conditions, decide, admissible, instance, at, why: str)
     if len(sizes) + len(free) <= 6:
         for values in itertools.product(range(1, 4), repeat=len(sizes)):
             binding = dict(zip(sizes, map(sp.Integer, values)))
-            for places in itertools.product(range(1, min(values, default=1) + 1), repeat=len(free)):
+            for places in itertools.product(range(1, max(values, default=1) + 1), repeat=len(free)):
                 binding.update(zip(free, map(sp.Integer, places)))
                 if admissible(conditions, binding):
                     check = decide(*(instance(side, binding) for side in (left, right)))
