@@ -23,10 +23,10 @@ QUESTION = (
 )
 PARAMS: dict = {}
 TITLES = {
-    "output": "The error at the output: ∂E/∂y_a = y_a − t_a, named δ_a",
-    "weights": "The weights: ∂E/∂W_ac = δ_a x_c, the outer product δxᵀ",
-    "bias": "The bias: ∂E/∂b_a = δ_a",
-    "input": "The input: ∂E/∂x_c = Σ_i W_ic δ_i, the transposed product Wᵀδ",
+    "output": "The error at the output, named δ",
+    "weights": "The weights: the outer product δxᵀ",
+    "bias": "The bias",
+    "input": "The input: the transposed product Wᵀδ",
 }
 REMARKS = (
     "Each gradient is derived in index form by the chain rule through y_i; the matrix form is read back from "

@@ -33,9 +33,9 @@ PARAMS = {
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
 ACTIVATION_TEXT = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}"}
 TITLES = {
-    "output": "The output layer: δ{L}_a = ∂E/∂p{L}_a",
-    "delta": "Layer {l} from layer {m}: δ{l}_a = Σ_k δ{m}_k ∂p{m}_k/∂p{l}_a, the δ recursion",
-    "weights": "The weights of layer {l}: ∂E/∂W{l}_ac = Σ_k δ{l}_k ∂p{l}_k/∂W{l}_ac",
+    "output": "The output layer {L}: its δ from the loss",
+    "delta": "Layer {l} from layer {m}: the δ recursion through the weights of layer {m}",
+    "weights": "The weights of layer {l}: its δ times its input",
 }
 REMARKS = (
     "Each δ is derived from the δ of the layer above by one short derivation, so the whole gradient costs one "
