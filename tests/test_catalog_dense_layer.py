@@ -97,3 +97,24 @@ def test_a_wrong_transpose_fails_the_entry_check():
     assert check_entries(entry, right, (k,), {k: N}).ok is True
     refused = check_entries(entry, wrong, (k,), {k: N})
     assert refused.ok is False and "index form" in refused.detail
+
+
+def test_json_results_carry_their_matrix_form(solution):
+    import json
+
+    from symderiv.output.render import render, solution_data
+
+    data = json.loads(render(solution_data(solution), "json"))
+    forms = {p["id"]: p["result"]["matrix"]["latex"] for p in data["parts"]}
+    assert forms == {"output": "y - t", "weights": r"\delta x^{\top}", "bias": r"\delta", "input": r"W^{\top} \delta"}
+
+
+@pytest.mark.parametrize("answer, correct", [("delta[a]*x[c]", True), ("(y[a] - t[a])*x[c]", True),
+                                             ("delta[c]*x[a]", False), ("x[a]*delta[c]", False)])
+def test_check_accepts_the_index_form_and_rejects_a_transpose_with_a_counterexample(answer, correct):
+    from symderiv.read.answers import check_answer
+
+    verdict = check_answer(answer, problem="dense-layer", part="weights")
+    assert verdict.correct is correct
+    if not correct:
+        assert verdict.counterexample is not None
