@@ -38,10 +38,26 @@ def chained(definitions: tuple[Definition, ...]) -> bool:
     return any(d.params and instances(d.expr, tuple(definitions)) for d in definitions)
 
 
-def one_level(expr: sp.Expr, definitions: tuple[Definition, ...]) -> sp.Expr:
-    """Each named quantity in `expr` replaced by its definition, once."""
-    found = instances(expr, tuple(definitions))
-    return expr.xreplace(found) if found else expr
+def top_level(sides: list, definitions: tuple[Definition, ...]) -> list:
+    """The sides with their highest named quantities unfolded once (a := σ(p) before p := Wx + b), so that both
+    sides come down the same levels of the network together."""
+    found = [instances(side, tuple(definitions)) for side in sides]
+    levels = _levels(tuple(definitions))
+    level = lambda q: levels.get(q.base if isinstance(q, sp.Indexed) else q, 0)  # noqa: E731
+    top = max((level(q) for names in found for q in names), default=0)
+    return [side.xreplace({q: v for q, v in names.items() if level(q) == top}) for side, names in zip(sides, found)]
+
+
+@lru_cache(maxsize=64)
+def _levels(definitions: tuple) -> dict:
+    """Each name's level: 1 + the highest level of the names in its definition (1 for none)."""
+    key = lambda d: d.name.base if d.params else d.name  # noqa: E731
+    levels: dict = {}
+    for _ in range(len(definitions) + 1):
+        for d in definitions:
+            inner = [levels.get(q.base if isinstance(q, sp.Indexed) else q, 0) for q in instances(d.expr, definitions)]
+            levels[key(d)] = 1 + max(inner, default=0)
+    return levels
 
 
 def has_names(expr: sp.Expr, definitions: tuple[Definition, ...]) -> bool:

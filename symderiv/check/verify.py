@@ -62,13 +62,13 @@ def _decide(a, b, definitions, conditions) -> Check:
 def _decide_unfolded(a, b, definitions, conditions) -> Check:
     if shallow.chained(definitions):  # names kept as symbols first: sound, and linear in a deep network
         done = [derivatives_done(side, definitions) for side in (a, b)]
-        for level in range(2):
+        for level in range(3):
             if not any(shallow.has_names(side, definitions) for side in done):
                 break
             found = _decide_plain(*(expand_special(side) for side in done), conditions, proof_only=True)
             if found.ok is True and "numeric" not in found.method:  # a proof, not evidence, from the shortcut
                 return replace_detail(found, "named quantities kept as symbols")
-            done = [shallow.one_level(side, definitions) for side in done]
+            done = shallow.top_level(done, definitions)
     left, right = oracle(a, definitions), oracle(b, definitions)
     return _decide_plain(left, right, conditions)
 
