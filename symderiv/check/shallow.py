@@ -29,7 +29,10 @@ def _constants(target, definitions: tuple) -> tuple[frozenset, frozenset]:
         reached = any(q.base == target for q in body.atoms(sp.Indexed)) or target in body.free_symbols
         if d.name == target or (isinstance(d.name, sp.Indexed) and d.name.base == target) or reached:
             continue
-        (bases.add(d.name.base) if d.params else names.add(d.name))
+        if isinstance(d.name, sp.Indexed):
+            bases.add(d.name.base)
+        elif not d.params:
+            names.add(d.name)  # a patterned name such as σ(u) := 1/(1 + e^{−u}) is a rewriting, never kept
     return frozenset(names), frozenset(bases)
 
 
