@@ -22,12 +22,19 @@ def constants_for(variable: sp.Expr, definitions: tuple[Definition, ...]) -> tup
 
 @lru_cache(maxsize=512)
 def _constants(target, definitions: tuple) -> tuple[frozenset, frozenset]:
+    refs = _references(definitions)
+    reaching: dict = {}
+
+    def reaches(key) -> bool:  # through the graph of direct references, each name once
+        if key not in reaching:
+            reaching[key] = False
+            reaching[key] = any(r == target or (r in refs and reaches(r)) for r in refs[key])
+        return reaching[key]
+
     names, bases = set(), set()
     for d in definitions:
-        kept = dict(keep_vectors=frozenset({target})) if isinstance(target, sp.IndexedBase) else dict(keep=frozenset({target}))
-        body = unfold(d.expr, definitions, **kept)  # the target itself kept, so that reaching it shows
-        reached = any(q.base == target for q in body.atoms(sp.Indexed)) or target in body.free_symbols
-        if d.name == target or (isinstance(d.name, sp.Indexed) and d.name.base == target) or reached:
+        key = _key(d)
+        if key == target or reaches(key):
             continue
         if isinstance(d.name, sp.Indexed):
             bases.add(d.name.base)
@@ -36,6 +43,22 @@ def _constants(target, definitions: tuple) -> tuple[frozenset, frozenset]:
     return frozenset(names), frozenset(bases)
 
 
+def _key(d: Definition):
+    return d.name.base if isinstance(d.name, sp.Indexed) else d.name
+
+
+@lru_cache(maxsize=64)
+def _references(definitions: tuple) -> dict:
+    """Each definition's key (a name, or a vector's base) with what its body mentions: names, bases, symbols."""
+    refs = {}
+    for d in definitions:
+        mentioned = {q.base for q in d.expr.atoms(sp.Indexed)} | set(d.expr.free_symbols)
+        mentioned |= {_key(e) for e in definitions if not e.params and d.expr.has(e.name)}
+        refs[_key(d)] = mentioned
+    return refs
+
+
+@lru_cache(maxsize=64)
 def chained(definitions: tuple[Definition, ...]) -> bool:
     """Whether some indexed definition refers to another named quantity (vector layers: unfolding nests deeply)."""
     return any(d.params and instances(d.expr, tuple(definitions)) for d in definitions)

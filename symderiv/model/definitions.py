@@ -79,9 +79,33 @@ def instances(expr: sp.Expr, definitions: tuple[Definition, ...]) -> dict[sp.Exp
     """Every named quantity occurring in `expr`, mapped to its definition."""
     plain, patterned = _split(tuple(definitions))
     found = {name: plain[name] for name in _plain_names_in(expr, plain)}
+    return found | _patterned_instances(expr, tuple(definitions), patterned)
+
+
+def _patterned_instances(expr: sp.Expr, definitions: tuple, patterned: tuple, keep=lambda q: False) -> dict:
+    """Instances of definitions with parameters: components y_k looked up by their vector, others matched."""
+    by_base = _components(definitions)
+    found = {}
+    if by_base:
+        for node in expr.atoms(sp.Indexed):
+            d = by_base.get((node.base, len(node.indices)))
+            binding = d.bind(node) if d is not None and not keep(node) else None
+            if binding is not None:
+                found[node] = d.at(binding)
     for definition in patterned:
-        found.update(definition.instances(expr))
+        if not (isinstance(definition.name, sp.Indexed) and (definition.name.base, len(definition.params)) in by_base):
+            found.update((k, v) for k, v in definition.instances(expr).items() if not keep(k))
     return found
+
+
+@lru_cache(maxsize=256)
+def _components(definitions: tuple) -> dict:
+    """The definitions of components y[i, …] by (vector, number of indices), when the indices are the parameters."""
+    table = {}
+    for d in definitions:
+        if d.params and isinstance(d.name, sp.Indexed) and tuple(d.name.indices) == tuple(d.params):
+            table.setdefault((d.name.base, len(d.params)), d)
+    return table
 
 
 def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset(),
@@ -94,9 +118,8 @@ def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset =
     kept_bases = set(keep_vectors)
     for _ in range(64):
         found = {name: closure[name] for name in _plain_names_in(expr, closure)}
-        for definition in patterned:
-            found.update((k, v) for k, v in definition.instances(expr).items()
-                         if k not in keep and not (isinstance(k, sp.Indexed) and k.base in kept_bases))
+        kept = lambda k: k in keep or (isinstance(k, sp.Indexed) and k.base in kept_bases)  # noqa: E731
+        found.update(_patterned_instances(expr, definitions, patterned, kept))
         if not found:
             return expr
         expr = expr.xreplace(found)

@@ -6,6 +6,8 @@ An index whose size no sum states ranges over 1..N. Places summed over two diffe
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from symderiv.model.symbols import N
@@ -56,6 +58,7 @@ def index_ranges(*exprs: sp.Expr) -> dict[sp.Symbol, sp.Symbol]:
             if isinstance(a, sp.Symbol) and not is_size(a) and not isinstance(a, sp.Dummy)}
 
 
+@lru_cache(maxsize=4096)
 def scoped(expr: sp.Expr) -> sp.Expr:
     """Every summation index renamed to a fresh one of its own, so that two sums never share an index."""
     def fresh(node):
