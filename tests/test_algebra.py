@@ -76,9 +76,9 @@ class TestTidy:
 
 
 class TestFoldSteps:
-    def test_a_definition_step_when_shorter(self):
+    def test_a_fold_step_when_shorter(self):
         (step,) = fold_steps(sp.exp(x[i]) * sp.exp(x[k]) / S**2, SOFTMAX)
-        assert step.rule == "definition" and step.rhs == sigma[i] * sigma[k]
+        assert step.rule == "fold" and step.rhs == sigma[i] * sigma[k]
 
     def test_nothing_to_fold(self):
         assert fold_steps(sp.exp(y), SOFTMAX) == ()

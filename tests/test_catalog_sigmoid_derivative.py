@@ -27,7 +27,7 @@ def test_result_is_folded_back_into_sigma():
 
 def test_auto_picks_the_reciprocal_rule_trick_2():
     rules = [step.rule for step in derivation().steps]
-    assert rules[:2] == ["definition", "reciprocal"] and "quotient" not in derivation().rules()
+    assert rules[:2] == ["unfold", "reciprocal"] and "quotient" not in derivation().rules()
 
 
 def test_quotient_method_reaches_the_same_result():

@@ -111,9 +111,9 @@ def test_softmax_results_are_folded_back_into_sigma(sym):
     assert sp.expand(off_diagonal.result - (-s[i] * s[k])) == 0
     for part in (diagonal, off_diagonal, derivation):
         assert part.result.has(s[i]) and not part.result.has(sp.exp) and not part.result.has(sp.Sum)
-    # unfolded first: the first step of each case is the `definition` step to e^{x_i}/Σ_j e^{x_j}
+    # unfolded first: the first step of each case is the `unfold` step to e^{x_i}/Σ_j e^{x_j}
     for part in (diagonal, off_diagonal):
-        assert part.steps[0].rule == "definition" and part.steps[0].rhs.has(sp.exp)
+        assert part.steps[0].rule == "unfold" and part.steps[0].rhs.has(sp.exp)
 
 
 def test_case_split_on_an_ambiguous_index(sym):
@@ -188,7 +188,7 @@ BACKPROP = [
 def test_backprop_named_chain(var, path, expected):
     derivation = planner.derive(E, var, definitions=BACKPROP)
     leibniz, product = derivation.steps[:2]
-    assert leibniz.rule == "chain" and product.rule == "chain"
+    assert leibniz.rule == "leibniz" and product.rule == "substitute"
     factors = [sp.Derivative(q, v) for q, v in zip(path, path[1:])]
     assert list(leibniz.rhs.args) == factors  # ∂E/∂z · ∂z/∂p2 · … in path order
     assert [used.lhs for used in product.uses] == factors
@@ -237,7 +237,7 @@ def test_jacobian_entry_ends_in_matrix_form(sym):
     s, X, i, k = sym.sigma, sym.x, sym.i, sym.k
     row = sp.MatrixSymbol("sigma", 1, sym.n)
     entry = planner.derive_jacobian_entry(s[i], X[k], i, {s: row}, definitions=[sym.softmax])
-    assert [st.rule for st in entry.steps] == ["case-split", "algebra", "algebra"]
+    assert [st.rule for st in entry.steps] == ["case-split", "algebra", "matrix-form"]
     element = entry.result
     assert element.parent == sp.matrices.expressions.diagonal.DiagMatrix(row) - row.T * row
     assert (element.i, element.j) == (i, k)

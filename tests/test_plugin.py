@@ -137,3 +137,34 @@ def test_the_hook_never_raises_and_declines_what_it_cannot_explain():
               "print(pytest_plugin.pytest_assertrepr_compare(None, '==', x**2, x**3))")
     report = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60).stdout
     assert "counterexample" in report
+
+
+def test_memory_stays_flat_over_500_calls(pytester):
+    """A user's test run: 500 sym_equal calls over 50 comparisons; once each was seen, memory does not grow."""
+    pytester.makepyfile("""
+        import gc
+        import tracemalloc
+
+        import sympy as sp
+
+        x, y = sp.symbols("x y")
+
+        def compare(sym_equal, n):
+            n = n % 50
+            sym_equal(sp.diff((x + n) ** 2 * sp.exp(y * n), x), 2 * (x + n) * sp.exp(n * y))
+            sym_equal(f"sigmoid({n}*x)*(1 - sigmoid({n}*x))", f"sigmoid({n}*x) - sigmoid({n}*x)**2")
+
+        def test_flat(sym_equal):
+            for n in range(100):
+                compare(sym_equal, n)
+            gc.collect()
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+            for n in range(100, 500):
+                compare(sym_equal, n)
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0] - before
+            tracemalloc.stop()
+            assert grown < 256 * 1024, grown
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -252,3 +252,11 @@ def test_printing_is_remembered_per_expression_but_floats_are_never_mixed_up_wit
     assert to_text(2 * x) == to_text(2 * x) and to_latex(2 * x) == to_latex(2 * x)
     assert "2.0" in to_text(sp.Float(2.0) * x) and "2.0" not in to_text(2 * x)
     assert "2.0" in to_latex(sp.Float(2.0) * x) and "2.0" not in to_latex(2 * x)
+
+
+def test_a_shorthand_carries_its_notation_and_leaves_no_table_behind():
+    from symderiv.derive.sums import Shorthand, shorthand
+
+    first, other = shorthand("q_dot", "q·pᵀ", r"q \cdot p^{\top}"), shorthand("q_dot", "qp", "qp")
+    assert to_text(2 * first) == "2·q·pᵀ" and to_text(other) == "qp"  # the second did not rewrite the first
+    assert not hasattr(Shorthand, "notation")

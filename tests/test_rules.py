@@ -213,7 +213,7 @@ def test_index_sum_then_kronecker(f, expected):
 def test_linearity_for_a_sum_over_an_index_by_a_scalar():
     f = sp.Sum(A[j] * x**2, (j, 1, N))
     derivation = Planner().derive(f, context(x))
-    assert derivation.steps[0].rule == "sum"
+    assert derivation.steps[0].rule == "linearity"
     assert sp.simplify((derivation.result - 2 * x * sp.Sum(A[j], (j, 1, N))).subs(N, 3).doit()) == 0
 
 
@@ -299,8 +299,9 @@ def test_unknown_method_is_an_input_error(method):
 # ---------------------------------------------------------------- statements
 
 DESIGN_IDS = (
-    "constant identity sum constant-multiple power product quotient reciprocal exp log chain sigmoid tanh "
-    "definition index-sum kronecker case-split algebra unknown relu trig"
+    "constant identity sum linearity constant-multiple power product quotient reciprocal exp log chain leibniz "
+    "chain-vector sigmoid tanh unfold fold substitute cite assume index-sum kronecker case-split algebra "
+    "matrix-form log-sum-exp unknown relu trig"
 ).split()
 
 
@@ -330,6 +331,6 @@ def test_quotient_statement_is_trick_1():
     assert _normalised(rule_statements()["quotient"]) == r"(\frac{f}{g})'=\frac{f'g-fg'}{g^{2}}"
 
 
-def test_sum_statement_is_the_scalar_sum_rule():
-    # "sum" is the id of two rules (f + g and Σ_j f_j); the table keeps the first one of the strategy
+def test_sum_and_linearity_are_distinct_kinds():
     assert _normalised(rule_statements()["sum"]) == "(f+g)'=f'+g'"
+    assert r"\sum_j" in rule_statements()["linearity"]

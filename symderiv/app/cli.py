@@ -326,5 +326,7 @@ def _report_failures(solution) -> None:
             continue
         verdict = "is false" if step.check and step.check.ok is False else "could not be verified"
         detail = f" ({step.check.detail})" if step.check and step.check.detail else ""
+        if step.check and step.check.method == "justification":
+            verdict, detail = "has the wrong justification", ": the two sides are equal, but the rule does not produce it"
         click.echo(f"symderiv: in part {part.id}, the step {to_text(previous)} = {to_text(step.rhs)} "
                    f"[{step.rule}] {verdict}{detail}.", err=True)

@@ -13,7 +13,8 @@ from symderiv.check.deep_chains import decide_on_graph
 from symderiv.check import sampling, shallow
 from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
 from symderiv.check.indices import decide_indexed
-from symderiv.model.steps import Check, Derivation
+from symderiv.derive.kinds import Facts, kind
+from symderiv.model.steps import Check, Derivation, Step
 from symderiv.model.symbols import unclash
 
 SIMPLIFY_MAX_OPS = 120
@@ -30,14 +31,24 @@ def verify(derivation: Derivation, definitions: tuple[Definition, ...] = ()) -> 
 
 def _verify(derivation: Derivation, definitions: tuple, inherited: tuple) -> Derivation:
     conditions = inherited + tuple(c for c in derivation.conditions if c not in inherited)
+    facts = Facts(definitions=definitions, conditions=conditions)
     steps = []
     for previous, step in derivation.links():
         uses = tuple(_verify(used, definitions, conditions) for used in step.uses)
         check = decide(previous, step.rhs, definitions, conditions)
         if step.rule == "unknown":
             check = Check(ok=None, method="none", detail="no rule justifies this step")
+        elif check.ok is True and not justified(previous, step, facts):
+            check = Check(ok=False, method="justification", detail=f"wrong justification: the two sides are "
+                          f"equal, but the step is not an instance of `{step.rule}`")
         steps.append(dataclasses.replace(step, uses=uses, check=check))
     return dataclasses.replace(derivation, steps=tuple(steps))
+
+
+def justified(previous: sp.Expr, step: Step, facts: Facts) -> bool:
+    """Whether the step is an instance of the kind it names, given the line before and what it cites."""
+    step_kind = kind(step.rule)
+    return step_kind is not None and step_kind.instance_of(previous, step, step.uses, facts)
 
 
 def decide(a: sp.Expr, b: sp.Expr, definitions: tuple = (), conditions: tuple = ()) -> Check:
@@ -140,6 +151,11 @@ def _positive(expr: sp.Expr) -> bool:
     return expr.xreplace(exponentials).is_positive is True
 
 
+def components(expr: sp.Expr) -> sp.Expr:
+    """Each entry of a matrix expression written out in the components of its vectors ((σᵀσ)_ik = σ_i·σ_k)."""
+    return expr.replace(lambda n: isinstance(n, MatrixElement), lambda n: _vector_components(n.doit()))
+
+
 def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
     """The expression with every derivative done by sympy and every named quantity unfolded."""
     return expand_special(unfold(derivatives_done(expr, definitions), definitions))
@@ -147,7 +163,7 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
 
 def derivatives_done(expr: sp.Expr, definitions: tuple) -> sp.Expr:
     """The expression with every derivative done by sympy (names that do not reach its variable kept)."""
-    expr = expr.replace(lambda n: isinstance(n, MatrixElement), lambda n: _vector_components(n.doit()))
+    expr = components(expr)
     derivatives = sorted(expr.atoms(sp.Derivative), key=sp.count_ops)
     for node in derivatives:
         if node in expr.atoms(sp.Derivative):

@@ -7,6 +7,7 @@ import sympy as sp
 from symderiv.derive import rules as r
 from symderiv.derive.context import Context
 from symderiv.derive.rearrange import fold_steps, tidy_step
+from symderiv.model.definitions import unfold
 from symderiv.model.ranges import RangeConflict, index_ranges
 from symderiv.model.steps import Step
 from symderiv.model.symbols import N, index, sift_term
@@ -30,7 +31,7 @@ def sizes_in(expr: sp.Expr, var: sp.Expr, definitions=()) -> tuple:
 class IndexedSum(r.Rule):
     """∂/∂x_k Σ_j f_j = Σ_j ∂f_j/∂x_k, for any summand; then each δ_jk is sifted out of its sum (kronecker)."""
 
-    id, statement = "index-sum", r"\frac{\partial}{\partial x_k} \sum_{j} f_j = \sum_{j} \frac{\partial f_j}{\partial x_k}"
+    id, statement = "index-linearity", r"\frac{\partial}{\partial x_k} \sum_{j} f_j = \sum_{j} \frac{\partial f_j}{\partial x_k}"
 
     def applies(self, f, ctx):
         return isinstance(f, sp.Sum) and isinstance(ctx.var, sp.Indexed)
@@ -130,8 +131,31 @@ def _partner(delta: sp.Expr, j: sp.Symbol) -> sp.Expr | None:
 class IndexedChain(r.Rule):
     """Through an indexed named quantity y: ∂f/∂v = Σ_i ∂f/∂y_i · ∂y_i/∂v, each factor derived, then δ's sifted."""
 
-    id, statement = "chain", r"\frac{\partial f}{\partial v} = \sum_{i} \frac{\partial f}{\partial y_i} \frac{\partial y_i}{\partial v}"
+    id, statement = "chain-index", r"\frac{\partial f}{\partial v} = \sum_{i} \frac{\partial f}{\partial y_i} \frac{\partial y_i}{\partial v}"
     tidies_itself = True
+
+    def instance_of(self, previous, step, cited, facts=None):
+        """∂f/∂v = Σ_{i=1}^{B} ∂f/∂y_i·∂y_i/∂v: f reaches v only through y, and B is the size of y's index in f."""
+        if cited or not isinstance(previous, sp.Derivative) or not isinstance(step.rhs, sp.Sum):
+            return False
+        f, v = previous.expr, previous.variables[0]
+        factors = [a for a in sp.Mul.make_args(step.rhs.function) if isinstance(a, sp.Derivative)]
+        if len(factors) != 2 or len(sp.Mul.make_args(step.rhs.function)) != 2:
+            return False
+        outer, inner = sorted(factors, key=lambda d: d.expr != f)
+        y = outer.variables[0]
+        indices = tuple(j for j, *_ in step.rhs.limits)
+        if outer.expr != f or inner.expr != y or inner.variables[0] != v or not isinstance(y, sp.Indexed):
+            return False
+        if tuple(y.indices) != indices or any(low != 1 for _, low, _ in step.rhs.limits):
+            return False
+        definitions = tuple(facts.definitions) if facts else ()
+        rest = unfold(f, definitions, keep_vectors=frozenset({y.base}))
+        leaf = v.base if isinstance(v, sp.Indexed) else v
+        if any(q.base == leaf for q in rest.atoms(sp.Indexed)) or leaf in rest.free_symbols:
+            return False
+        sizes = [_size_at(f, y.base, place, None) for place in range(len(indices))]
+        return sizes == [high for _, _, high in step.rhs.limits]
 
     def applies(self, f, ctx):
         return self.through(f, ctx) is not None
@@ -172,8 +196,8 @@ class IndexedChain(r.Rule):
         inner = planner.derive(y, ctx)
         limits = [(i, 1, size) for i, size in zip(chain_indices, sizes)]
         leibniz = sp.Sum(r.product(outer.lhs, inner.lhs), *limits)
-        rhs = sp.Sum(r.product(outer.result, inner.result), *limits)
-        steps = (Step(rule=self.id, rhs=leibniz), Step(rule=self.id, rhs=rhs, uses=(outer, inner)))
+        rhs = leibniz.xreplace({outer.lhs: outer.result, inner.lhs: inner.result})
+        steps = (Step(rule=self.id, rhs=leibniz), Step(rule="substitute", rhs=rhs, uses=(outer, inner)))
         steps += sift_steps(rhs, ctx)
         for definition in dict.fromkeys(ctx.definitions):
             steps += fold_steps(steps[-1].rhs, definition)
@@ -188,10 +212,22 @@ def _size_at(f: sp.Expr, base: sp.IndexedBase, place: int, ctx: Context) -> sp.E
                 if q.base == base and len(q.indices) > place and q.indices[place] == j and low == 1:
                     return high
     free = [q.indices[place] for q in f.atoms(sp.Indexed) if q.base == base and q.indices[place].is_Symbol]
-    return ctx.size_of(free[0]) if free else None
+    return (ctx.size_of(free[0]) if ctx is not None else N) if free else None
 
 
 def summed_over(q: sp.Expr, f: sp.Expr) -> bool:
     """Whether some index of the component q is summed over in f (y_i in Σ_i (y_i − t_i)²)."""
     bound = {j for node in f.atoms(sp.Sum) for j, *_ in node.limits}
     return isinstance(q, sp.Indexed) and bool(set(q.indices) & bound)
+
+
+def sifted_for(previous: sp.Expr, definitions: tuple = ()) -> sp.Expr:
+    """`previous` with its δ's sifted within the sizes read off it and the definitions (the kronecker kind's check)."""
+    from symderiv.derive.context import Context
+
+    own = [n for n in previous.atoms(sp.Sum) if any(j in d.free_symbols for d in n.function.atoms(sp.KroneckerDelta)
+                                                     for j, *_ in n.limits)]
+    if not own:
+        return None  # nothing to sift: not a kronecker step
+    ranges = sizes_in(previous, sp.S.Zero, definitions)
+    return sift_all(previous, Context(var=sp.S.Zero, definitions=tuple(definitions), ranges=ranges))

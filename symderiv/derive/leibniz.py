@@ -4,6 +4,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symderiv.derive import rules as r
+from symderiv.derive.kinds import Leibniz, Substitute, VectorChain
 from symderiv.derive.planner import NamedChain, Planner, context, derive, with_conditions
 from symderiv.model.steps import Derivation, Step
 
@@ -17,20 +18,20 @@ def derive_from(expr: sp.Expr, var: sp.Expr, known: sp.Expr, planner: Planner | 
     factors = [planner.derive(a, ctx.at(b)) for a, b in zip(path, path[1:])]
     delta = r.d(expr, known)
     steps = (
-        Step(rule="chain", rhs=r.product(delta, *[factor.lhs for factor in factors])),
-        Step(rule="chain", rhs=r.product(delta, *[factor.result for factor in factors]), uses=tuple(factors)),
+        Step(rule=Leibniz.id, rhs=r.product(delta, *[factor.lhs for factor in factors])),
+        Step(rule=Substitute.id, rhs=r.product(delta, *[factor.result for factor in factors]), uses=tuple(factors)),
     )
     return with_conditions(Derivation(lhs=r.d(expr, var), steps=steps))
 
 
 def substitute(expr: sp.Expr, cited: Derivation) -> Step:
-    """A `chain` step that puts a cited derivation's result in place of its left-hand side (a factor stays in place)."""
+    """A `substitute` step that puts a cited derivation's result in place of its left-hand side (a factor stays in place)."""
     if isinstance(expr, sp.Mul) and cited.lhs in expr.args:
         factors = []
         for factor in expr.args:
             factors.extend(sp.Mul.make_args(cited.result) if factor == cited.lhs else (factor,))
-        return Step(rule="chain", rhs=r.product(*factors), uses=(cited,))
-    return Step(rule="chain", rhs=expr.xreplace({cited.lhs: cited.result}), uses=(cited,))
+        return Step(rule=Substitute.id, rhs=r.product(*factors), uses=(cited,))
+    return Step(rule=Substitute.id, rhs=expr.xreplace({cited.lhs: cited.result}), uses=(cited,))
 
 
 def derive_backward(expr: sp.Expr, var: sp.Expr, through: tuple, planner: Planner | None = None,
@@ -55,4 +56,4 @@ def through_vector(outer: sp.Expr, z: sp.IndexedBase, inner: sp.IndexedBase, var
     cited = derive(outer, z[j], **options)
     rhs = sp.Sum(cited.result.xreplace({z: inner}) * sp.Derivative(inner[j], var), (j, 1, n))
     lhs = sp.Derivative(outer.xreplace({z: inner}), var)
-    return Derivation(lhs=lhs, steps=(Step(rule="chain", rhs=rhs, uses=(cited,)),))
+    return Derivation(lhs=lhs, steps=(Step(rule=VectorChain.id, rhs=rhs, uses=(cited,)),))

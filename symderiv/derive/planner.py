@@ -1,6 +1,8 @@
 """The derivation planner: tries the rules in the order of one strategy table and proves each step."""
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -8,6 +10,7 @@ from symderiv.derive import rules as r
 from symderiv.derive.rearrange import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
 from symderiv.derive.context import METHODS, Context
 from symderiv.derive.indexed import IndexedChain, IndexedSum, sizes_in, summed_over
+from symderiv.derive.kinds import Leibniz, MatrixForm, Substitute, Unfold, registry
 from symderiv.model.definitions import Definition
 from symderiv.model.errors import InputError
 from symderiv.model.steps import Derivation, Step
@@ -16,7 +19,7 @@ from symderiv.model.steps import Derivation, Step
 class NamedChain(r.Rule):
     """Leibniz along named intermediates: ∂f/∂x = ∂f/∂q₁·∂q₁/∂q₂·…·∂q_m/∂x, each factor derived."""
 
-    id, statement = "chain", r.Chain.statement
+    id, statement = Leibniz.id, Leibniz.statement
     tidies_itself = True  # each factor is tidy; only a cancellation between factors needs an algebra step
 
     def applies(self, f, ctx):
@@ -52,17 +55,17 @@ class NamedChain(r.Rule):
         results = [factor.result for factor in factors]
         steps = (
             Step(rule=self.id, rhs=leibniz),
-            Step(rule=self.id, rhs=r.product(*results), uses=tuple(factors)),
+            Step(rule=Substitute.id, rhs=r.product(*results), uses=tuple(factors)),
         )
         if any(r.split_fraction(result)[1] != 1 for result in results):
             steps += cancel_step(steps[-1].rhs)  # a factor's denominator may cancel against another factor
         return steps
 
 
-class Unfold(r.Rule):
+class Unfolding(r.Rule):
     """A named quantity is replaced by its definition, differentiated, then folded back."""
 
-    id, statement = "definition", r"q := \text{its definition}"
+    id, statement = Unfold.id, Unfold.statement
 
     def applies(self, f, ctx):
         return any(ctx.depends(q) for q in ctx.named(f))
@@ -78,13 +81,12 @@ class Unfold(r.Rule):
 
 
 STRATEGY: tuple[r.Rule, ...] = (
-    r.Constant(), r.Identity(), NamedChain(), IndexedChain(), Unfold(), r.Sum(),
+    r.Constant(), r.Identity(), NamedChain(), IndexedChain(), Unfolding(), r.Sum(),
     r.Reciprocal(), r.Quotient(), r.ConstantMultiple(), r.Product(), r.Power(),
     r.Exp(), r.Log(), r.Sigmoid(), r.Tanh(), r.Relu(), r.Trig(), r.Chain(),
     r.IndexSum(), IndexedSum(), r.Linearity(), r.Unknown(),
 )
-EXTRA_RULES = (r.Kronecker,)
-UNTIDIED = {"constant", "identity", "unknown", "definition", "exp", "log", "power", "kronecker"}
+UNTIDIED = {"constant", "identity", "unknown", "unfold", "fold", "exp", "log", "power", "kronecker"}
 
 
 class Planner:
@@ -110,7 +112,7 @@ class Planner:
         lhs = r.d(f, ctx.var)
         note = ctx.note_for(lhs)
         if note:
-            steps = steps[:-1] + (Step(rule=steps[-1].rule, rhs=steps[-1].rhs, uses=steps[-1].uses, note=note),)
+            steps = steps[:-1] + (dataclasses.replace(steps[-1], note=note),)
         return Derivation(lhs=lhs, steps=steps)
 
 
@@ -162,16 +164,13 @@ def derive_jacobian_entry(expr: sp.Expr, var: sp.Indexed, row: sp.Symbol, vector
     matrix = matrix_form(entry.result, row, var.indices[0], vectors)
     if matrix is None:
         return entry
-    step = Step(rule="algebra", rhs=MatrixElement(matrix, row, var.indices[0]))
+    step = Step(rule=MatrixForm.id, rhs=MatrixElement(matrix, row, var.indices[0]))
     return Derivation(lhs=entry.lhs, steps=entry.steps + (step,), conditions=entry.conditions)
 
 
 def rule_statements() -> dict[str, str]:
-    """Each rule id with its statement in LaTeX."""
-    table = {rule.id: rule.statement for rule in reversed(STRATEGY + tuple(c() for c in EXTRA_RULES))}
-    table["case-split"] = r"f = \begin{cases} f_{=} & k = i \\ f_{\neq} & k \neq i \end{cases}"
-    table["algebra"] = r"\text{factor, expand or cancel}"
-    return table
+    """Each kind of step's id with its statement in LaTeX."""
+    return {rule_id: kind.statement for rule_id, kind in registry().items()}
 
 
 __all__ = ["Definition", "Planner", "STRATEGY", "derive", "derive_by_cases", "derive_jacobian_entry"]

@@ -140,12 +140,12 @@ def cancel_step(product: sp.Expr) -> tuple[Step, ...]:
 
 
 def fold_steps(expr: sp.Expr, definition: Definition) -> tuple[Step, ...]:
-    """A `definition` step that writes the result back in terms of the named quantity."""
+    """A `fold` step that writes the result back in terms of the named quantity."""
     folded = fold(expr, definition)
     size = sp.count_ops if nodes(expr) <= MAX_TIDIED_NODES else nodes
     if folded == expr or size(folded) > size(expr):
         return ()
-    return (Step(rule="definition", rhs=folded),)
+    return (Step(rule="fold", rhs=folded),)
 
 
 def singular_conditions(expr: sp.Expr) -> tuple[sp.Basic, ...]:

@@ -40,6 +40,13 @@ class Rule:
     def steps(self, f: sp.Expr, ctx: Context, planner: Planner) -> tuple[Step, ...]:
         raise NotImplementedError
 
+    def instance_of(self, previous: sp.Expr, step: Step, cited: tuple, facts=None) -> bool:
+        """Whether `step` is this rule applied to the derivative `previous` with the `cited` results (replayed)."""
+        from symderiv.derive.kinds import Facts  # the step kinds build on the rules
+        from symderiv.derive.replay import replays
+
+        return replays(self, previous, step, cited, facts or Facts())
+
 
 class Constant(Rule):
     """The derivative of an expression free of x is 0."""
@@ -279,7 +286,7 @@ class IndexSum(Rule):
 class Linearity(Rule):
     """∂/∂x Σ_j f_j = Σ_j ∂f_j/∂x, for a sum over an index."""
 
-    id, statement = "sum", r"\frac{\partial}{\partial x} \sum_j f_j = \sum_j \frac{\partial f_j}{\partial x}"
+    id, statement = "linearity", r"\frac{\partial}{\partial x} \sum_j f_j = \sum_j \frac{\partial f_j}{\partial x}"
 
     def applies(self, f, ctx):
         return isinstance(f, sp.Sum) and not isinstance(ctx.var, sp.Indexed)
@@ -287,12 +294,6 @@ class Linearity(Rule):
     def steps(self, f, ctx, planner):
         inner = planner.derive(f.function, ctx)
         return (Step(rule=self.id, rhs=sp.Sum(inner.result, *f.limits), uses=(inner,)),)
-
-
-class Kronecker(Rule):
-    """Σ_j a_j·δ_jk = a_k: the Kronecker delta sifts out one term (a follow-up of index-sum)."""
-
-    id, statement = "kronecker", r"\sum_{j} a_j \delta_{jk} = a_k"
 
 
 class Unknown(Rule):

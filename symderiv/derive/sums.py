@@ -3,10 +3,10 @@ the steps around it: derivatives cited inside a sum, a recorded condition used, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 
 import sympy as sp
 
+from symderiv.derive.kinds import Assume, Cite, LogSumExp, Substitute, Unfold, bind, shift_logs
 from symderiv.derive.rearrange import fold_steps, tidy_step
 from symderiv.model.definitions import Definition, unfold
 from symderiv.derive.planner import derive, with_conditions
@@ -15,22 +15,32 @@ from symderiv.model.symbols import sift_term
 
 
 class Shorthand(sp.Symbol):
-    """A scalar that names a longer expression (v·σᵀ for Σ_j v_j σ_j) and prints in that notation."""
+    """A scalar that names a longer expression (v·σᵀ for Σ_j v_j σ_j) and prints in its own notation, which it
+    carries itself (no table shared between solves)."""
 
-    notation: ClassVar[dict[str, tuple[str, str]]] = {}
+    __slots__ = ("text", "latex")
+
+    def __new__(cls, name: str, text: str = "", latex: str = ""):
+        obj = sp.Symbol.__xnew__(cls, name)
+        obj.text, obj.latex = text or name, latex or name
+        return obj
+
+    def __getnewargs_ex__(self):
+        return (self.name, self.text, self.latex), {}
+
+    def _hashable_content(self):
+        return super()._hashable_content() + (self.text, self.latex)
 
     def _latex(self, printer, exp=None):
-        base = self.notation[self.name][1]
-        return rf"\left({base}\right)^{{{exp}}}" if exp else base
+        return rf"\left({self.latex}\right)^{{{exp}}}" if exp else self.latex
 
     def _symderiv_text(self, printer):
-        return self.notation[self.name][0]
+        return self.text
 
 
 def shorthand(name: str, text: str, latex: str) -> Shorthand:
     """The shorthand symbol `name`, printed as `text` on a terminal and `latex` in LaTeX."""
-    Shorthand.notation[name] = (text, latex)
-    return Shorthand(name)
+    return Shorthand(name, text, latex)
 
 
 def split_sums(expr: sp.Expr) -> sp.Expr:
@@ -92,41 +102,33 @@ def derive_within(expr: sp.Expr, named: tuple[Definition, ...] = (), **options) 
     """An expression holding derivatives (Σ_j v_j ∂σ_j/∂x_i): each derived by the planner and cited, then the
     index steps, folding the `named` sums (v·σᵀ) back."""
     cited = tuple(derive(node.expr, node.variables[0], **options) for node in sorted(expr.atoms(sp.Derivative), key=str))
-    rule = "case-split" if any(d.steps and d.steps[0].rule == "case-split" for d in cited) else "chain"
-    first = Step(rule=rule, rhs=expr.xreplace({d.lhs: d.result for d in cited}), uses=cited)
+    first = Step(rule=Substitute.id, rhs=expr.xreplace({d.lhs: d.result for d in cited}), uses=cited)
     return with_conditions(Derivation(lhs=expr, steps=(first,) + sum_steps(first.rhs, tuple(named))))
 
 
 def assume(expr: sp.Expr, condition: sp.Eq) -> tuple[Step, ...]:
-    """A `definition` step that uses a recorded condition such as Σ_j t_j = 1, when it changes anything."""
+    """An `assume` step that uses a recorded condition such as Σ_j t_j = 1, when it changes anything."""
     changed = expr.xreplace({condition.lhs: condition.rhs})
-    return (Step(rule="definition", rhs=changed),) if changed != expr else ()
+    return (Step(rule=Assume.id, rhs=changed),) if changed != expr else ()
 
 
 def instance(cited: Derivation, named: tuple[Definition, ...], base: sp.IndexedBase, value) -> Step:
-    """A `chain` step: the cited result for a general vector `base` (v), at base_a = value(a), named sums unfolded."""
-    general = unfold(cited.result, tuple(named))
-    specific = general.replace(lambda n: isinstance(n, sp.Indexed) and n.base == base, lambda n: value(n.indices[0]))
-    return Step(rule="chain", rhs=specific, uses=(cited,))
+    """A `cite` step: the cited result for a general vector `base` (v), at base_a = value(a), named sums unfolded."""
+    a = sp.Dummy("a")
+    binding = ((base, sp.Lambda(a, value(a))),)
+    return Step(rule=Cite.id, rhs=bind(unfold(cited.result, tuple(named)), binding), uses=(cited,), binding=binding)
 
 
 def log_steps(expr: sp.Expr, shift: sp.Expr) -> tuple[Step, ...]:
     """ln(a/b) = ln a − ln b with ln e^u = u, then ln Σ_j e^{u_j} = m + ln Σ_j e^{u_j − m} for any m (log-sum-exp)."""
     expanded = sp.expand_log(expr, force=True)
     steps = (Step(rule="algebra", rhs=expanded),) if expanded != expr else ()
-
-    def shifted(node):
-        inner = node.args[0]
-        if isinstance(inner, sp.Sum) and isinstance(inner.function, sp.exp):
-            return shift + sp.log(sp.Sum(sp.exp(inner.function.args[0] - shift), *inner.limits))
-        return node
-
-    moved = expanded.replace(lambda n: isinstance(n, sp.log), shifted)
-    return steps + ((Step(rule="algebra", rhs=moved),) if moved != expanded else ())
+    moved = shift_logs(expanded, shift)
+    return steps + ((Step(rule=LogSumExp.id, rhs=moved),) if moved != expanded else ())
 
 
 def log_sum_exp(expr: sp.Expr, definitions: tuple[Definition, ...], shift: sp.Expr) -> Derivation:
     """ln of a named quantity unfolded (ln σ_i = ln(e^{x_i}/Σ_j e^{x_j})), then the logarithm laws and the shift."""
     unfolded = unfold(expr, tuple(definitions))
-    steps = ((Step(rule="definition", rhs=unfolded),) if unfolded != expr else ()) + log_steps(unfolded, shift)
+    steps = ((Step(rule=Unfold.id, rhs=unfolded),) if unfolded != expr else ()) + log_steps(unfolded, shift)
     return with_conditions(Derivation(lhs=expr, steps=steps))

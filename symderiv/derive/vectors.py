@@ -15,7 +15,7 @@ def derive_cited(expr: sp.Expr, planner=None, **options) -> Derivation:
     """`expr` with each derivative in it derived (and cited), then sifted, constants moved out of the sums, tidied."""
     derivatives = sorted(expr.atoms(sp.Derivative), key=str)
     cited = tuple(derive(node.expr, node.variables[0], planner=planner, **options) for node in derivatives)
-    first = Step(rule="chain", rhs=expr.xreplace({d.lhs: d.result for d in cited}), uses=cited)
+    first = Step(rule="substitute", rhs=expr.xreplace({d.lhs: d.result for d in cited}), uses=cited)
     variables = [node.variables[0] for node in derivatives]
     ranges = sizes_in(expr, sp.Add(*variables) if variables else sp.S.Zero, options.get("definitions", ()))
     ctx = context(variables[0] if variables else sp.S.Zero, ranges=ranges,

@@ -19,11 +19,13 @@ class Check:
 
 @dataclass(frozen=True, kw_only=True)
 class Step:
-    """One link `previous = rhs`, justified by `rule`, citing the sub-derivations in `uses`."""
+    """One link `previous = rhs`, justified by the step kind with id `rule`, citing the sub-derivations in `uses`;
+    `binding` holds the (vector, value) pairs at which a cited general result is used."""
 
     rule: str
     rhs: sp.Expr
     uses: tuple[Derivation, ...] = ()
+    binding: tuple = ()
     note: str = ""
     check: Check | None = None
 
