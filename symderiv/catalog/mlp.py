@@ -10,7 +10,7 @@ from symderiv.derive.planner import Planner, derive
 from symderiv.derive.sums import shorthand
 from symderiv.derive.vectors import derive_cited
 from symderiv.model.definitions import Definition
-from symderiv.model.functions import relu, sigmoid
+from symderiv.model.functions import sigmoid
 from symderiv.model.problem import Param, Part, Solution
 from symderiv.model.symbols import bound, index, vector
 
@@ -27,11 +27,11 @@ QUESTION = (
 )
 PARAMS = {
     "layers": Param(name="layers", default=2, low=1, high=64, help="the number of layers L"),
-    "activation": Param(name="activation", default="sigmoid", choices=("sigmoid", "tanh", "relu"),
+    "activation": Param(name="activation", default="sigmoid", choices=("sigmoid", "tanh"),
                         help="the activation function f of every layer"),
 }
-ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh, "relu": relu}
-ACTIVATION_TEXT = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}"}
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh}
+ACTIVATION_TEXT = {"sigmoid": r"\sigma", "tanh": r"\tanh"}
 TITLES = {
     "output": "The output layer {L}: its δ from the loss",
     "delta": "Layer {l} from layer {m}: the δ recursion through the weights of layer {m}",

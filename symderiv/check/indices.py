@@ -76,7 +76,10 @@ def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Cal
         return Check(ok=True, method="exact", detail="rational-function identity, sums and indices kept symbolic")
     left, right = renamed(left), renamed(right)
     if by_sizes(left - right, _plain(left - right)):
-        return decide_by_sizes(left, right, conditions, decide, _admissible, instance, _at, refute)
+        by_patterns = decide_by_sizes(left, right, conditions, decide, _admissible, instance, _at, refute)
+        if by_patterns.ok is not None or not _one_size(left - right):
+            return by_patterns
+        # one size N, vectors only: the cases below may still decide it (sums over other sums' terms kept whole)
     try:
         shape = shape_of(left - right)
     except Unsupported as reason:
@@ -225,6 +228,13 @@ def shape_of(expr: sp.Expr) -> Shape:
     return Shape(indices=tuple(indices), width=2 * reach, low=max(constants + [1]), high=max([-o for o in from_top] + [0]),
                  least=min(constants + [1]), above=max([o for o in from_top] + [0]),
                  ordered=not labels_only or bound_by_index, symmetric=symmetric)
+
+
+def _one_size(expr: sp.Expr) -> bool:
+    """Every sum over 1..N with one limit, and every component a vector's: the form the cases below handle."""
+    sums = expr.atoms(sp.Sum)
+    return (all(len(s.limits) == 1 and s.limits[0][2] == N for s in sums)
+            and all(len(q.indices) == 1 for q in expr.atoms(sp.Indexed)))
 
 
 def _plain(expr: sp.Expr) -> bool:
