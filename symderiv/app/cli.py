@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from symderiv import __version__
+from symderiv.app.budget import Overtime, time_budget
 from symderiv.model.errors import InputError, SymderivError
 from symderiv.output.pdf import Terminated, tex_stops_on_signals
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
@@ -33,6 +34,9 @@ class SymderivGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("symderiv: interrupted.", err=True)
             ctx.exit(130)
+        except Overtime as overtime:
+            click.echo(f"symderiv: {overtime}", err=True)
+            ctx.exit(overtime.exit_code)
         except Terminated as stop:
             click.echo(f"symderiv: stopped by signal {stop.signum}.", err=True)
             ctx.exit(128 + stop.signum)
@@ -97,7 +101,10 @@ def _key_value(ctx, option, values):
 @click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"',
               help='With --expr: a named intermediate quantity, e.g. --define "y = sigmoid(w1*x)"; repeat for more. '
                    "The derivation then follows the chain rule through the names.")
-def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
+@click.option("--no-fold", is_flag=True,
+              help="With --expr: stop at the raw result of the last rule, without the checked folds into textbook "
+                   "form (σ(x) for e^x/(1 + e^x), x·(σ − y) with factors collected, softmax as σ_k).")
+def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, no_fold):
     """Derive PROBLEM (or the expression of --expr) step by step, check every step, and print it.
 
     \b
@@ -111,7 +118,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
     from symderiv.output.render import render, solution_data
 
     _before_writing(output, fmt, templates)
-    solution = _solution(problem, params, method, expr, wrt, defines)
+    solution = _solution(problem, params, method, expr, wrt, defines, fold=not no_fold)
     if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
         _report_failures(solution)
         click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
@@ -158,7 +165,8 @@ def check(problem, answer, part, params, expr, wrt, defines):
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
         raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
-    result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
+    with time_budget():
+        result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
     click.echo(environment(False).get_template("check.j2").render(**answer_data(result)), nl=False)
     sys.exit(0 if result.correct else 1)
 
@@ -189,8 +197,9 @@ def verify_file(file, fmt, output, templates):
     from symderiv.read.written import verify_written, written_data
 
     _before_writing(output, fmt, templates)
-    written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
-    data = written_data(written)
+    with time_budget():
+        written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
+        data = written_data(written)
     if fmt == "json":
         _emit(to_json(data) + "\n", output)
     else:
@@ -200,6 +209,23 @@ def verify_file(file, fmt, output, templates):
         else:
             _emit(text, output)
     sys.exit(0 if written.ok else 1)
+
+
+@main.command("functions")
+def list_functions():
+    """List every function the expression grammar reads, with the rule that differentiates it.
+
+    Each line shows a function applied to x (and its parameters), its derivative as the rule states it, the
+    rule's name, and where the derivative exists. Aliases are listed after the name (arcsin for asin).
+    """
+    from symderiv.output.function_table import function_rows
+
+    rows = function_rows()
+    width = max(len(row["call"]) for row in rows)
+    for row in rows:
+        where = f"  (when {', '.join(row['conditions'])})" if row["conditions"] else ""
+        aliases = f"  also: {', '.join(row['aliases'])}" if row["aliases"] else ""
+        click.echo(f"{row['call']:<{width}}  d/dx = {row['derivative']}  [{row['rule']}]{where}{aliases}")
 
 
 @main.command()
@@ -276,7 +302,7 @@ def _pdf(tex: str, destination: Path) -> None:
     click.echo(f"wrote {shown(destination)}", err=True)
 
 
-def _solution(problem, params, method, expr, wrt, defines):
+def _solution(problem, params, method, expr, wrt, defines, fold=True):
     """The catalog problem, or the --expr expression derived (its warnings go to stderr)."""
     _exclusive(problem, expr, wrt, defines)
     if expr is None:
@@ -287,7 +313,8 @@ def _solution(problem, params, method, expr, wrt, defines):
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
     from symderiv.read.answers import derive_expression
 
-    derived = derive_expression(expr, wrt, defines, method)
+    with time_budget():
+        derived = derive_expression(expr, wrt, defines, method, fold=fold)
     for warning in derived.warnings:
         click.echo(f"symderiv: warning: {warning}", err=True)
     return derived.solution
