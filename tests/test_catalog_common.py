@@ -14,7 +14,8 @@ from symderiv.output.render import render, solution_data
 from symderiv.check.verify import verify
 
 ORDER = ["sigmoid-derivative", "backprop", "softmax-jacobian", "softmax-vjp", "cross-entropy-grad",
-         "softmax-cross-entropy"]
+         "softmax-cross-entropy", "dense-layer", "mlp"]  # the lecture note's order, then the vector networks
+VECTOR = ("dense-layer", "mlp")
 MINE = [name for name in ORDER if name != "softmax-jacobian"]
 
 
@@ -109,6 +110,8 @@ PART_IDS = {
     "softmax-vjp": ["z_i"],
     "cross-entropy-grad": ["gradient"],
     "softmax-cross-entropy": ["singularity", "fused-gradient", "log-sum-exp"],
+    "dense-layer": ["output", "weights", "bias", "input"],
+    "mlp": ["output", "delta1", "weights2", "weights1"],
 }
 
 
@@ -119,7 +122,8 @@ def test_expected_part_ids(name):
 
 # ------------------------------------------------------------------ mutation: the checker must be able to fail
 
-MUTATED = [(name, part_id) for name in MINE for part_id in PART_IDS[name]]
+MUTATED = [(name, part_id) for name in MINE if name not in VECTOR for part_id in PART_IDS[name]] + [
+    ("dense-layer", "weights"), ("dense-layer", "input"), ("mlp", "delta1"), ("mlp", "weights1")]
 
 
 @pytest.mark.parametrize("name, part_id", MUTATED, ids=[f"{n}:{p}" for n, p in MUTATED])

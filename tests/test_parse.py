@@ -274,7 +274,7 @@ PAYLOADS = [
     "(x + y)[i]",
     "x[i][j]",
     "x[1:2]",
-    "x[i, j]",
+    "x[i:j]",
     "_x",
     "__x__",
     "open('MARKER', 'w')",

@@ -13,6 +13,8 @@ MODULES = {
     "softmax-vjp": "softmax_vjp",
     "cross-entropy-grad": "cross_entropy_grad",
     "softmax-cross-entropy": "softmax_cross_entropy",
+    "dense-layer": "dense_layer",
+    "mlp": "mlp",
 }
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symderiv.check.classes import by_sizes, decide_by_sizes
 from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
 from symderiv.check.sampling import Witness, describe
 from symderiv.model.steps import Check
@@ -67,12 +68,18 @@ class Case:
     symmetric: bool = False  # positions are `distinct`, N is symbolic, each sum has one rest
 
 
-def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Callable) -> Check:
-    """left = right for all N ≥ 1 and all values of the free indices in 1..N that satisfy `conditions`."""
+def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Callable, refute: bool = True) -> Check:
+    """left = right for all N ≥ 1 and all values of the free indices in 1..N that satisfy `conditions`
+    (`refute`: a failed case is confirmed by a concrete counterexample; otherwise it is undecided at once)."""
     left, right = _done(left), _done(right)
     if exact_zero(left - right) is True:
         return Check(ok=True, method="exact", detail="rational-function identity, sums and indices kept symbolic")
     left, right = renamed(left), renamed(right)
+    if by_sizes(left - right, _plain(left - right)):
+        by_patterns = decide_by_sizes(left, right, conditions, decide, _admissible, instance, _at, refute)
+        if by_patterns.ok is not None or not _one_size(left - right):
+            return by_patterns
+        # one size N, vectors only: the cases below may still decide it (sums over other sums' terms kept whole)
     try:
         shape = shape_of(left - right)
     except Unsupported as reason:
@@ -102,6 +109,8 @@ def decide_indexed(left: sp.Expr, right: sp.Expr, conditions: tuple, decide: Cal
             return Check(ok=None, method="index", detail=f"undecided: {reason}")
         check = decide(*sides)
         if check.ok is not True:
+            if not refute:
+                return Check(ok=None, method="index", detail=f"undecided: {check.detail}")
             return _refute(left, right, case, conditions, decide, check)
         methods.add(check.method)
     method = "index" if methods <= {"exact", "structural"} else "index+numeric"
@@ -122,11 +131,8 @@ def _done(expr: sp.Expr) -> sp.Expr:
 def renamed(expr: sp.Expr) -> sp.Expr:
     """Every summation index renamed to a fresh one, so that no bound name is also a free index."""
     def fresh(node):
-        (j, low, high), *more = node.limits
-        if more:
-            return node
-        new = sp.Dummy(str(j), integer=True)
-        return sp.Sum(node.function.xreplace({j: new}), (new, low, high))
+        new = {j: sp.Dummy(str(j), integer=True) for j, *_ in node.limits}
+        return sp.Sum(node.function.xreplace(new), *[(new[j], low, high) for j, low, high in node.limits])
 
     return expr.replace(lambda n: isinstance(n, sp.Sum), fresh)
 
@@ -224,6 +230,21 @@ def shape_of(expr: sp.Expr) -> Shape:
                  ordered=not labels_only or bound_by_index, symmetric=symmetric)
 
 
+def _one_size(expr: sp.Expr) -> bool:
+    """Every sum over 1..N with one limit, and every component a vector's: the form the cases below handle."""
+    sums = expr.atoms(sp.Sum)
+    return (all(len(s.limits) == 1 and s.limits[0][2] == N for s in sums)
+            and all(len(q.indices) == 1 for q in expr.atoms(sp.Indexed)))
+
+
+def _plain(expr: sp.Expr) -> bool:
+    """No free index used as a number, and no relation between indices other than = and ≠."""
+    free = [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.is_integer and s.is_positive is not True
+            and not isinstance(s, sp.Dummy)]
+    relations = [rel for rel in _index_relations(expr) if not _index_equality(rel)]
+    return not relations and not any(_used_as_number(expr, s) for s in free)
+
+
 def _constant_positions(expr: sp.Expr) -> bool:
     """Whether a component, delta or condition names a fixed position (x[1], N, δ_{k1}): sum bounds aside."""
     fixed = [i for node in expr.atoms(sp.Indexed) for i in node.indices] + [
@@ -265,12 +286,14 @@ def instance(expr: sp.Expr, binding: dict) -> sp.Expr:
     concrete = expr.xreplace(binding)
 
     def written_out(node):
-        (j, low, high), = node.limits
-        if not (low.is_Integer and high.is_Integer):
-            return node
-        if high - low > 4 * MAX_CONSTANT:
-            raise Unsupported(f"a sum of more than {4 * MAX_CONSTANT} terms")
-        return sp.Add(*[node.function.xreplace({j: value}) for value in range(int(low), int(high) + 1)])
+        body = node.function
+        for j, low, high in node.limits:
+            if not (low.is_Integer and high.is_Integer):
+                return node
+            if high - low > 4 * MAX_CONSTANT:
+                raise Unsupported(f"a sum of more than {4 * MAX_CONSTANT} terms")
+            body = sp.Add(*[body.xreplace({j: value}) for value in range(int(low), int(high) + 1)])
+        return body
 
     return concrete.replace(lambda n: isinstance(n, sp.Sum), written_out).doit()
 

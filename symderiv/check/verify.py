@@ -7,10 +7,10 @@ from functools import lru_cache
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symderiv.model.definitions import Definition, unfold
+from symderiv.model.definitions import Definition, lookup, unfold
 from symderiv.model.functions import expand_special
 from symderiv.check.deep_chains import decide_on_graph
-from symderiv.check import sampling
+from symderiv.check import sampling, shallow
 from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size, without_shared_factors
 from symderiv.check.indices import decide_indexed
 from symderiv.derive.kinds import Facts, kind
@@ -80,7 +80,30 @@ def _decide(a, b, definitions, conditions) -> Check:
 
 
 def _decide_unfolded(a, b, definitions, conditions) -> Check:
+    if shallow.chained(definitions):  # names kept as symbols first: sound, and linear in a deep network
+        done = [derivatives_done(side, definitions) for side in (a, b)]
+        for level in range(3):
+            if not any(shallow.has_names(side, definitions) for side in done):
+                break
+            found = _decide_plain(*(expand_special(side) for side in done), conditions, proof_only=True)
+            if found.ok is True and "numeric" not in found.method:  # a proof, not evidence, from the shortcut
+                return replace_detail(found, "named quantities kept as symbols")
+            done = shallow.top_level(done, definitions)
     left, right = oracle(a, definitions), oracle(b, definitions)
+    return _decide_plain(left, right, conditions)
+
+
+def replace_detail(check: Check, note: str) -> Check:
+    """The check with a note added to its detail."""
+    return dataclasses.replace(check, detail=f"{check.detail}; {note}" if check.detail else note)
+
+
+def _decide_plain(left, right, conditions, proof_only: bool = False) -> Check:
+    """left = right once derivatives are done; `proof_only`: exact methods only, no counterexample searched."""
+    if proof_only:
+        if not (_is_indexed(left) or _is_indexed(right)):
+            return _exact_only(left, right)
+        return decide_indexed(left, right, conditions, _exact_only, refute=False)
     difference = left - right
     if difference.is_Number and difference != 0:  # what is left after cancelling common terms is a constant
         found = numeric(left, right)
@@ -89,6 +112,13 @@ def _decide_unfolded(a, b, definitions, conditions) -> Check:
     if _is_indexed(left) or _is_indexed(right):
         return _decide_by_instances(left, right, conditions)
     return decide_expressions(left, right, conditions)
+
+
+def _exact_only(left: sp.Expr, right: sp.Expr) -> Check:
+    """A rational-function identity, or undecided (never sampled)."""
+    if exact_zero(left - right) is True:
+        return Check(ok=True, method="exact", detail="rational-function identity")
+    return Check(ok=None, method="exact", detail="undecided: not a rational-function identity")
 
 
 def decide_expressions(left: sp.Expr, right: sp.Expr, conditions: tuple = ()) -> Check:
@@ -139,18 +169,27 @@ def components(expr: sp.Expr) -> sp.Expr:
 
 def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
     """The expression with every derivative done by sympy and every named quantity unfolded."""
+    return expand_special(unfold(derivatives_done(expr, definitions), definitions))
+
+
+def derivatives_done(expr: sp.Expr, definitions: tuple) -> sp.Expr:
+    """The expression with every derivative done by sympy (names that do not reach its variable kept)."""
     expr = components(expr)
     derivatives = sorted(expr.atoms(sp.Derivative), key=sp.count_ops)
     for node in derivatives:
         if node in expr.atoms(sp.Derivative):
             (variable, _), = node.variable_count
-            inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable})))
+            named = lookup(variable, definitions) is not None  # unfolded below: differentiate by it now
+            vectors = frozenset({variable.base}) if named and isinstance(variable, sp.Indexed) else frozenset()
+            names, bases = shallow.constants_for(variable, definitions)
+            inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable}) | names,
+                                          keep_vectors=vectors | bases))
             inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs).replace(sp.sign, _piecewise_sign)
-            if not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
+            if named or not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
                 expr = expr.xreplace({node: sp.diff(inner, variable)})
             else:
                 expr = expr.xreplace({node: sp.Derivative(inner, variable)})
-    return expand_special(unfold(expr, definitions))
+    return expr
 
 
 def _piecewise_abs(u: sp.Expr) -> sp.Expr:

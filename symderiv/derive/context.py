@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from symderiv.model.definitions import Definition, instances, lookup
+from symderiv.model.symbols import N
 
 METHODS = ("auto", "quotient", "reciprocal")
 
@@ -19,6 +20,7 @@ class Context:
     method: str = "auto"
     distinct: frozenset = frozenset()
     notes: tuple[tuple[sp.Expr, str], ...] = ()
+    ranges: tuple[tuple[sp.Symbol, sp.Symbol], ...] = ()  # the size of each free index (k ∈ 1..M); N if absent
     memo: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def __hash__(self) -> int:
@@ -29,7 +31,7 @@ class Context:
     def _facts_hash(self) -> int:
         """The hash of everything but the variable, computed once and handed on by `at` (long definition tuples)."""
         if "facts" not in self.memo:
-            self.memo["facts"] = hash((self.definitions, self.method, self.distinct, self.notes))
+            self.memo["facts"] = hash((self.definitions, self.method, self.distinct, self.notes, self.ranges))
         return self.memo["facts"]
 
     def at(self, var: sp.Expr) -> Context:
@@ -37,6 +39,11 @@ class Context:
         moved = replace(self, var=var)
         moved.memo["facts"] = self._facts_hash()
         return moved
+
+    def sized(self, pairs: tuple) -> Context:
+        """The same facts, plus the sizes of more indices (k ∈ 1..M for the index of a chain's sum)."""
+        new = tuple(pair for pair in pairs if pair not in self.ranges and pair[1] != N)
+        return replace(self, ranges=self.ranges + new) if new else self
 
     def assuming_distinct(self, a: sp.Symbol, b: sp.Symbol) -> Context:
         """The same facts, plus a ≠ b."""
@@ -48,7 +55,9 @@ class Context:
 
     def named(self, expr: sp.Expr) -> dict[sp.Expr, sp.Expr]:
         """The named quantities occurring in `expr` other than the variable, with their definitions."""
-        return {k: v for k, v in instances(expr, self.definitions).items() if k != self.var}
+        var = self.var
+        same = (lambda q: isinstance(q, sp.Indexed) and q.base == var.base) if isinstance(var, sp.Indexed) else (lambda q: False)
+        return {k: v for k, v in instances(expr, self.definitions).items() if k != var and not same(k)}
 
     def definition_of(self, expr: sp.Expr) -> Definition | None:
         """The definition whose name `expr` is an instance of."""
@@ -68,7 +77,7 @@ class Context:
     def ambiguous_indices(self, expr: sp.Expr) -> list[sp.Symbol]:
         """Free indices a of x_a in `expr` whose relation to the variable's index k is not known."""
         var = self.var
-        if not isinstance(var, sp.Indexed):
+        if not isinstance(var, sp.Indexed) or len(var.indices) != 1:
             return []
         k = var.indices[0]
         unfolded = unfold_once(self, expr)
@@ -81,10 +90,16 @@ class Context:
                     found.append(a)
         return found
 
+    def size_of(self, k: sp.Expr) -> sp.Expr:
+        """The size M of the range 1..M of the free index k (N unless the question sums k's places over M)."""
+        return dict(self.ranges).get(k, N)
+
     def _may_equal(self, node: sp.Indexed, var: sp.Indexed) -> bool:
-        if node.base != var.base:
+        if node.base != var.base or len(node.indices) != len(var.indices):
             return False
-        a, k = node.indices[0], var.indices[0]
+        return all(self._may_equal_index(a, k) for a, k in zip(node.indices, var.indices))
+
+    def _may_equal_index(self, a: sp.Expr, k: sp.Expr) -> bool:
         if a == k:
             return True
         if a.is_Integer and k.is_Integer:

@@ -191,9 +191,15 @@ class Kronecker(StepKind):
     id, statement = "kronecker", r"\sum_{j} a_j \delta_{jk} = a_k"
 
     def instance_of(self, previous, step, cited, facts=Facts()):
+        from symderiv.derive.indexed import sifted_for  # δ's in nested sums, within each index's size
         from symderiv.derive.sums import sift  # sums makes kronecker steps
 
-        return not cited and previous.has(sp.KroneckerDelta) and same(sift(previous), step.rhs)
+        if cited or not previous.has(sp.KroneckerDelta):
+            return False
+        sifted = sifted_for(previous, facts.definitions)  # None when no sum holds a δ of its own index
+        if sifted is None:
+            return False
+        return same(sift(previous), step.rhs) or same(sifted, step.rhs) or sp.expand(sifted - step.rhs) == 0
 
 
 class LogSumExp(StepKind):

@@ -10,6 +10,7 @@ from symderiv.derive import functions_rules as fr, rules as r
 from symderiv.derive.rearrange import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
 from symderiv.derive.conditions import domain_conditions, shown_conditions
 from symderiv.derive.context import METHODS, Context
+from symderiv.derive.indexed import IndexedChain, IndexedSum, sizes_in, summed_over
 from symderiv.derive.kinds import Leibniz, MatrixForm, Substitute, Unfold, registry
 from symderiv.model.definitions import Definition
 from symderiv.model.errors import InputError
@@ -36,7 +37,7 @@ class NamedChain(r.Rule):
         path, body = [f], self.body(f, ctx)
         while not ctx.occurs(body) and len(path) < 256:
             dependent = [q for q in ctx.named(body) if ctx.depends(q)]
-            if len(dependent) != 1:
+            if len(dependent) != 1 or summed_over(dependent[0], body):
                 return [f]
             path.append(dependent[0])
             body = self.body(dependent[0], ctx)
@@ -46,7 +47,7 @@ class NamedChain(r.Rule):
     def body(q, ctx) -> sp.Expr:
         """The definition of a named quantity, or the expression itself."""
         definition = ctx.definition_of(q)
-        return definition.expr.xreplace(definition.bind(q)) if definition else q
+        return definition.at(definition.bind(q)) if definition else q
 
     def steps(self, f, ctx, planner):
         path = self.path(f, ctx)
@@ -81,10 +82,10 @@ class Unfolding(r.Rule):
 
 
 STRATEGY: tuple[r.Rule, ...] = (
-    r.Constant(), r.Identity(), NamedChain(), Unfolding(), r.Sum(),
+    r.Constant(), r.Identity(), NamedChain(), IndexedChain(), Unfolding(), r.Sum(),
     r.Reciprocal(), r.Quotient(), r.ConstantMultiple(), r.Product(), r.Power(),
     r.Exp(), r.Log(), r.Sigmoid(), r.Tanh(), r.Relu(), r.Trig(), *fr.RULES, fr.FunctionChain(),
-    r.IndexSum(), r.Linearity(), r.Unknown(),
+    r.IndexSum(), IndexedSum(), r.Linearity(), r.Unknown(),
 )
 UNTIDIED = {"constant", "identity", "unknown", "unfold", "fold", "exp", "log", "power", "kronecker",
             *(rule.id for rule in fr.TABLES), "exp-base"}
@@ -117,12 +118,13 @@ class Planner:
         return Derivation(lhs=lhs, steps=steps)
 
 
-def context(var, *, definitions=(), method="auto", distinct=(), notes=()) -> Context:
+def context(var, *, definitions=(), method="auto", distinct=(), notes=(), ranges=()) -> Context:
     """A planner context, with the method checked."""
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}.")
     pairs = frozenset(frozenset(pair) for pair in distinct)
-    return Context(var=var, definitions=tuple(definitions), method=method, distinct=pairs, notes=tuple(notes))
+    return Context(var=var, definitions=tuple(definitions), method=method, distinct=pairs, notes=tuple(notes),
+                   ranges=tuple(ranges))
 
 
 def derive(expr: sp.Expr, var: sp.Expr, planner: Planner | None = None, **options) -> Derivation:
@@ -130,6 +132,7 @@ def derive(expr: sp.Expr, var: sp.Expr, planner: Planner | None = None, **option
 
     Pass one `planner` to several calls to share their sub-derivations (the factors of a deep chain).
     """
+    options.setdefault("ranges", sizes_in(expr, var, options.get("definitions", ())))
     ctx = context(var, **options)
     planner = planner or Planner()
     ambiguous = ctx.ambiguous_indices(expr)

@@ -33,6 +33,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
         return best if nodes(best) < nodes(expr) else expr
     small = shared.has(sp.Pow) and expansion_size(shared) <= MAX_EXPANDED_TERMS
     factored = sp.factor_terms(sp.cancel(shared) if small else shared)
+    if factored.has(sp.Product) and not expr.has(sp.Product):  # cancel writes e^{Σ_j u_j} as Π_j e^{u_j}
+        factored = shared
     best = min((shared, factored, plain) if shared is not plain else (factored, plain), key=sp.count_ops)
     if sp.count_ops(best) < sp.count_ops(expr):
         return best

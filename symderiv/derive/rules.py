@@ -63,13 +63,15 @@ class Constant(Rule):
 class Identity(Rule):
     """∂x/∂x = 1, and for components ∂x_a/∂x_k = δ_ak."""
 
-    id, statement = "identity", r"\frac{\partial x}{\partial x} = 1, \quad \frac{\partial x_a}{\partial x_k} = \delta_{ak}"
+    id, statement = "identity", (r"\frac{\partial x}{\partial x} = 1, \quad \frac{\partial x_a}{\partial x_k} = \delta_{ak}, "
+                                 r"\quad \frac{\partial W_{ij}}{\partial W_{ab}} = \delta_{ia} \delta_{jb}")
 
     def applies(self, f, ctx):
         return f == ctx.var or (isinstance(f, sp.Indexed) and isinstance(ctx.var, sp.Indexed) and ctx.occurs(f))
 
     def steps(self, f, ctx, planner):
-        rhs = sp.S.One if f == ctx.var else sp.KroneckerDelta(f.indices[0], ctx.var.indices[0])
+        pairs = zip(f.indices, ctx.var.indices) if f != ctx.var else ()
+        rhs = sp.Mul(*[sp.KroneckerDelta(a, k) for a, k in pairs])  # ∂W_ij/∂W_ab = δ_ia·δ_jb
         return (Step(rule=self.id, rhs=rhs),)
 
 
@@ -265,7 +267,7 @@ class IndexSum(Rule):
     id, statement = "index-sum", r"\frac{\partial}{\partial x_k} \sum_{j} f(x_j) = \sum_{j} f'(x_j)\, \delta_{jk}"
 
     def applies(self, f, ctx):
-        if not isinstance(f, sp.Sum) or len(f.limits) != 1 or not isinstance(ctx.var, sp.Indexed):
+        if not isinstance(f, sp.Sum) or len(f.limits) != 1 or not isinstance(ctx.var, sp.Indexed) or len(ctx.var.indices) != 1:
             return False
         j = f.limits[0][0]
         used = [n for n in unfold_once(ctx, f.function).atoms(sp.Indexed) if n.base == ctx.var.base]
@@ -277,7 +279,7 @@ class IndexSum(Rule):
         sifted = sp.Sum(product(inner.result, sp.KroneckerDelta(j, k)), f.limits[0])
         return (
             Step(rule=self.id, rhs=sifted, uses=(inner,)),
-            Step(rule="kronecker", rhs=sift_term(inner.result.xreplace({j: k}), k, *f.limits[0][1:])),
+            Step(rule="kronecker", rhs=sift_term(inner.result.xreplace({j: k}), k, *f.limits[0][1:], ctx.size_of(k))),
         )
 
 

@@ -67,10 +67,11 @@ def _recognize_exponentials(expr, lhs, definitions):
 def _exponents(expr: sp.Expr) -> list[sp.Expr]:
     """The arguments u of the exponentials e^{±u} in `expr`, each once, with a leading minus taken off."""
     found = []
+    bound = {j for s in expr.atoms(sp.Sum) for j, *_ in s.limits}  # e^{u_n} inside Σ_n is not one exponential
     for node in expr.atoms(sp.exp):
         u = node.args[0]
         u = -u if u.could_extract_minus_sign() else u
-        if u not in found:
+        if u not in found and not (u.free_symbols & bound):
             found.append(u)
     return found[:4]
 

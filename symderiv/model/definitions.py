@@ -43,8 +43,19 @@ class Definition:
                 continue
             binding = self.bind(node)
             if binding is not None:
-                found[node] = self.expr.xreplace(binding)
+                found[node] = self.at(binding)
         return found
+
+    def at(self, binding: dict) -> sp.Expr:
+        """The defining expression at the parameter values of `binding`, its summation indices renamed where
+        a value uses the same name (p_j := Σ_j V_jj x_j would capture j; it is Σ_m V_jm x_m)."""
+        body = self.expr
+        taken = set().union(*(sp.sympify(v).free_symbols for v in binding.values())) if binding else set()
+        clash = {j for s in body.atoms(sp.Sum) for j, *_ in s.limits} & taken
+        if clash:
+            from symderiv.model.symbols import unclash
+            body = unclash(body, taken)
+        return body.xreplace(binding)
 
 
 def match(pattern: sp.Basic, candidate: sp.Basic, params: tuple) -> dict | None:
@@ -68,20 +79,47 @@ def instances(expr: sp.Expr, definitions: tuple[Definition, ...]) -> dict[sp.Exp
     """Every named quantity occurring in `expr`, mapped to its definition."""
     plain, patterned = _split(tuple(definitions))
     found = {name: plain[name] for name in _plain_names_in(expr, plain)}
+    return found | _patterned_instances(expr, tuple(definitions), patterned)
+
+
+def _patterned_instances(expr: sp.Expr, definitions: tuple, patterned: tuple, keep=lambda q: False) -> dict:
+    """Instances of definitions with parameters: components y_k looked up by their vector, others matched."""
+    by_base = _components(definitions)
+    found = {}
+    if by_base:
+        for node in expr.atoms(sp.Indexed):
+            d = by_base.get((node.base, len(node.indices)))
+            binding = d.bind(node) if d is not None and not keep(node) else None
+            if binding is not None:
+                found[node] = d.at(binding)
     for definition in patterned:
-        found.update(definition.instances(expr))
+        if not (isinstance(definition.name, sp.Indexed) and (definition.name.base, len(definition.params)) in by_base):
+            found.update((k, v) for k, v in definition.instances(expr).items() if not keep(k))
     return found
 
 
-def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset()) -> sp.Expr:
-    """Replace named quantities by their definitions until none is left (except those in `keep`)."""
+@lru_cache(maxsize=256)
+def _components(definitions: tuple) -> dict:
+    """The definitions of components y[i, …] by (vector, number of indices), when the indices are the parameters."""
+    table = {}
+    for d in definitions:
+        if d.params and isinstance(d.name, sp.Indexed) and tuple(d.name.indices) == tuple(d.params):
+            table.setdefault((d.name.base, len(d.params)), d)
+    return table
+
+
+def unfold(expr: sp.Expr, definitions: tuple[Definition, ...], keep: frozenset = frozenset(),
+           keep_vectors: frozenset = frozenset()) -> sp.Expr:
+    """Replace named quantities by their definitions until none is left (except those in `keep`, and every
+    component of the vectors in `keep_vectors`: ∂/∂y_k differentiates by all of y's components)."""
     definitions = tuple(definitions)
     closure = _plain_closure(definitions, frozenset(keep))
     _, patterned = _split(definitions)
+    kept_bases = set(keep_vectors)
     for _ in range(64):
         found = {name: closure[name] for name in _plain_names_in(expr, closure)}
-        for definition in patterned:
-            found.update((k, v) for k, v in definition.instances(expr).items() if k not in keep)
+        kept = lambda k: k in keep or (isinstance(k, sp.Indexed) and k.base in kept_bases)  # noqa: E731
+        found.update(_patterned_instances(expr, definitions, patterned, kept))
         if not found:
             return expr
         expr = expr.xreplace(found)

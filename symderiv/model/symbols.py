@@ -31,25 +31,30 @@ def index(name: str) -> sp.Symbol:
     return sp.Symbol(checked_name(name), integer=True)
 
 
+def bound(name: str) -> sp.Symbol:
+    """A size such as N or M, the upper limit of sums Σ_{j=1}^{M}: a positive whole number."""
+    return sp.Symbol(checked_name(name), integer=True, positive=True)
+
+
 def vector(name: str) -> sp.IndexedBase:
     """A vector whose components are written x[i]."""
     return sp.IndexedBase(checked_name(name))
 
 
-def within(k: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Basic:
-    """The condition low ≤ k ≤ high, without the parts every free index meets (1 ≤ k ≤ N for k in 1..N)."""
+def within(k: sp.Expr, low: sp.Expr, high: sp.Expr, size: sp.Expr = N) -> sp.Basic:
+    """The condition low ≤ k ≤ high, without the parts every free index meets (1 ≤ k ≤ size for k in 1..size)."""
     free = k.is_Symbol and k.is_integer and k != N
     parts = []
     if not (free and low == 1) and (k - low).is_nonnegative is not True:
         parts.append(sp.Le(low, k))
-    if not (free and high == N) and (high - k).is_nonnegative is not True:
+    if not (free and high == size) and (high - k).is_nonnegative is not True:
         parts.append(sp.Le(k, high))
     return sp.And(*parts)
 
 
-def sift_term(term: sp.Expr, k: sp.Expr, low: sp.Expr, high: sp.Expr) -> sp.Expr:
+def sift_term(term: sp.Expr, k: sp.Expr, low: sp.Expr, high: sp.Expr, size: sp.Expr = N) -> sp.Expr:
     """Σ_{j=low}^{high} a_j δ_jk = a_k when k lies in the range, 0 otherwise: a_k, or a case split on the range."""
-    condition = within(k, low, high)
+    condition = within(k, low, high, size)
     return term if condition == sp.true else sp.Piecewise((term, condition), (0, True))
 
 
@@ -59,12 +64,15 @@ def unclash(expr: sp.Expr, taken: set) -> sp.Expr:
     free = {str(s) for s in expr.free_symbols} | {str(s) for s in taken}
 
     def rename(node):
-        (j, low, high), *more = node.limits
-        if more or str(j) not in free:
+        if not any(str(j) in free for j, *_ in node.limits):
             return node
-        new = next(index(n) for n in _spare_names() if n not in names)
-        names.add(str(new))
-        return sp.Sum(node.function.xreplace({j: new}), (new, low, high))
+        new = {}
+        for j, *_ in node.limits:
+            if str(j) in free:
+                new[j] = next(index(n) for n in _spare_names() if n not in names)
+                names.add(str(new[j]))
+        limits = [(new.get(j, j), low, high) for j, low, high in node.limits]
+        return sp.Sum(node.function.xreplace(new), *limits)
 
     return expr.replace(lambda n: isinstance(n, sp.Sum), rename)
 

@@ -111,6 +111,7 @@ class _TextbookRules:
     """The layout rules both printers share; each printer supplies its notation as format strings."""
 
     PAREN = DIAG = TRANSPOSE = DELTA = CASE = OTHERWISE = CASES = CASE_SEPARATOR = TIGHT = LOOSE = "{}"
+    HADAMARD = " ⊙ "
     DOTS = ("", "", "")
 
     def __init__(self, settings=None):
@@ -166,6 +167,11 @@ class _TextbookRules:
         text = self._print(expr.arg)
         return self.TRANSPOSE.format(text if isinstance(expr.arg, sp.MatrixSymbol) else self.PAREN.format(text))
 
+    def _print_HadamardProduct(self, expr):
+        """u ⊙ v, the elementwise product; a compound factor is parenthesized."""
+        factors = [self._print(a) if isinstance(a, sp.MatrixSymbol) else self.PAREN.format(self._print(a)) for a in expr.args]
+        return self.HADAMARD.join(factors)
+
     def _print_Piecewise(self, expr):
         """Cases "a if k = i" and a final "b otherwise"."""
         cases = [self.OTHERWISE.format(self._print(e)) if c is sp.true else self.CASE.format(self._print(e), self._print(c))
@@ -188,6 +194,7 @@ class TextbookLatexPrinter(_TextbookRules, LatexPrinter):
         base, supers, subs = split_super_sub(name)
         return latex_name(base), [latex_name(s) for s in supers], [latex_name(s) for s in subs]
     PAREN, DIAG, TRANSPOSE, DELTA = r"\left({}\right)", r"\operatorname{{diag}}\left({}\right)", r"{}^{{\top}}", r"\delta"
+    HADAMARD = r" \odot "
     CASE, OTHERWISE, CASES = r"{} & \text{{if }} {}", r"{} & \text{{otherwise}}", r"\begin{{cases}} {} \end{{cases}}"
     CASE_SEPARATOR, TIGHT, LOOSE, DOTS = r" \\ ", " ", r" \cdot ", (r"\cdots", r"\vdots", r"\ddots")
 

@@ -81,6 +81,12 @@ def _srepr(expr: sp.Basic) -> str:
     return sp.srepr(expr)
 
 
+def _matrix_form(statement) -> dict:
+    """{"matrix": …} when the part restates its result as a matrix expression (δxᵀ, Wᵀδ), else nothing."""
+    matrix = getattr(statement, "rhs", None)
+    return {"matrix": lambda: expression(matrix)} if isinstance(matrix, sp.MatrixExpr) else {}
+
+
 def _lines(expr: sp.Basic, text: str) -> list[Latex] | None:
     """A sum too long for one row, as LaTeX lines of whole terms (the 2nd line on start with their sign), or None."""
     if len(text) <= SPLIT_AT or not isinstance(expr, sp.Add):
@@ -179,7 +185,8 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
             "title": part.title,
             "question": Latex(to_latex(derivation.lhs) + " = ?"),
             "derivation": data,
-            "result": expression(derivation.result, expanded=_expanded(derivation.result, solution.definitions)),
+            "result": expression(derivation.result, expanded=_expanded(derivation.result, solution.definitions),
+                                 **_matrix_form(part.statement)),
             "statement": expression(part.statement) if part.statement is not None else None,
             "matrix": _matrix_data(part.matrix),
             "checks": [_check_data(c) for c in part.checks],

@@ -14,7 +14,7 @@ import sympy as sp
 
 from symderiv.model.definitions import MAX_DEFINITIONS, Definition, check_combined, unfold
 from symderiv.model.errors import InputError, SymderivError
-from symderiv.read.parse import parse_equation, parse_expr
+from symderiv.read.parse import parse_definition, parse_expr
 from symderiv.output.printing import to_latex, to_text
 from symderiv.model.problem import Part, Solution
 from symderiv.model.steps import Check, Derivation
@@ -42,13 +42,14 @@ def read_definitions(texts: Iterable[str]) -> tuple[Definition, ...]:
     definitions, seen = [], set()
     for text in texts:
         try:
-            name, expr = parse_equation(text)
+            name, params, expr = parse_definition(text)
         except SymderivError as error:
             raise InputError(f"cannot read the definition {quoted(text)}: {error}") from None
-        if name in seen:
-            raise InputError(f"{name!r} is defined twice.")
-        seen.add(name)
-        definitions.append(Definition(name=scalar(name), expr=expr))
+        base = str(name.base if params else name)
+        if base in seen:
+            raise InputError(f"{base!r} is defined twice.")
+        seen.add(base)
+        definitions.append(Definition(name=name, expr=expr, params=params))
     check_combined({d.name: f"the definition of {d.name}" for d in definitions}, tuple(definitions))
     check_acyclic(tuple(definitions))
     return tuple(definitions)

@@ -48,6 +48,7 @@ _SYNTAX = [  # Python's SyntaxError message -> ours
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\*\*|//|[<>=!]=|\S")
 _DECIMAL = re.compile(r"([\d_]*)(?:\.([\d_]*))?(?:[eE]([+-]?[\d_]+))?\Z")
 _EQUATION = re.compile(r"\s*(\w+)\s*=(?!=)")
+_INDEXED_EQUATION = re.compile(r"\s*(\w+)\s*(?:\[([^\]]*)\])?\s*=(?!=)")
 _SPACE = " \t\r\n"
 
 
@@ -74,6 +75,23 @@ def parse_equation(text: str) -> tuple[str, sp.Expr]:
     if name in parser.names:
         raise ParseError(f"{name!r} is defined in terms of itself", column=column, token=name)
     return name, expr
+
+
+def parse_definition(text: str) -> tuple[sp.Expr, tuple[sp.Symbol, ...], sp.Expr]:
+    """Parse `NAME = EXPR` or `NAME[i, j] = EXPR` into the name (y or y[i, j]), its indices and the expression."""
+    _check_text(text)
+    match = _INDEXED_EQUATION.match(text)
+    if not match or not match[2]:
+        name, expr = parse_equation(text)
+        return symbols.scalar(name), (), expr
+    indices = [part.strip() for part in match[2].split(",")]
+    for part in indices:
+        if not symbols.NAME_PATTERN.match(part) or part in RESERVED or indices.count(part) > 1:
+            raise ParseError("the indices of a defined component are distinct names, as in y[i] or W[i, j]",
+                             column=match.start(2) + 1, token=part or None)
+    name, expr = parse_equation(text[:match.start(2) - 1] + " " * (match.end(2) - match.start(2) + 2) + text[match.end(0) - 1:])
+    params = tuple(symbols.index(part) for part in indices)
+    return symbols.vector(name)[params], params, expr
 
 
 def _check_text(text: str) -> None:
@@ -111,7 +129,7 @@ class _Parser:
         self.text = text
         self.base = len(text) - len(text[start:].lstrip())  # where the expression starts
         self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text[self.base:])]
-        self.names, self.index_names, self.vector_names = set(), set(), set()
+        self.names, self.index_names, self.vector_names, self.bound_names = set(), set(), set(), set()
         self.carets: list[int] = []
         self.keep_order = False
 
@@ -196,6 +214,7 @@ class _Parser:
             self.index_names.update(n.id for i in indices for n in ast.walk(i) if isinstance(n, ast.Name))
             if isinstance(vector, ast.Name):
                 self.vector_names.add(vector.id)
+            self.bound_names.update(_upper_bounds(node))
 
     @staticmethod
     def _roles(node: ast.AST) -> tuple[list[ast.AST], ast.AST | None]:
@@ -263,6 +282,8 @@ class _Parser:
             raise self._fail(f"{name!r} is a function: write {name}(...)", node)
         if name in self.vector_names:
             raise self._fail(f"{name!r} is a vector here: write {name}[i]", node)
+        if name in self.bound_names:
+            return symbols.bound(name)
         return symbols.index(name) if name in self.index_names else symbols.scalar(name)
 
     def _checked(self, node: ast.Name) -> str:
@@ -399,16 +420,19 @@ class _Parser:
     def _subscript(self, node: ast.Subscript) -> sp.Expr:
         if not _is_name(node.value, *RESERVED):
             raise self._fail("only a vector name can be subscripted, as in x[i]", node.value)
-        if isinstance(node.slice, (ast.Slice, ast.Tuple)):
-            raise self._fail("a vector takes one index, as in x[i]", node.slice)
-        return symbols.vector(node.value.id)[self._index(node.slice)]
+        if isinstance(node.slice, ast.Slice):
+            raise self._fail("a component is written with indices, as in x[i] or W[i, j]", node.slice)
+        indices = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if not indices:
+            raise self._fail("a component takes at least one index, as in x[i]", node)
+        return symbols.vector(node.value.id)[tuple(map(self._index, indices))]
 
     def _index(self, node: ast.expr) -> sp.Expr:
         """An index is a name, an integer, or +, - and * of indices, as in i+1."""
         if isinstance(node, ast.Name):
             if self._checked(node) in RESERVED - {"N"} or node.id in self.vector_names:
                 raise self._fail(f"{node.id!r} cannot be an index", node)
-            return symbols.index(node.id)
+            return symbols.bound(node.id) if node.id in self.bound_names else symbols.index(node.id)
         if isinstance(node, ast.Constant) and type(node.value) is int:
             return self._constant(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -416,6 +440,14 @@ class _Parser:
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
             return _ARITHMETIC[type(node.op)](self._index(node.left), self._index(node.right))
         raise self._fail("an index must be a name, an integer, or a sum such as i+1", node)
+
+
+def _upper_bounds(node: ast.AST) -> list[str]:
+    """The names written as the upper limit of a Sum, as M in Sum(f, (j, 1, M)): sizes, positive whole numbers."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Sum"):
+        return []
+    limits = [limit for limit in node.args[1:] if isinstance(limit, ast.Tuple) and len(limit.elts) == 3]
+    return [limit.elts[2].id for limit in limits if isinstance(limit.elts[2], ast.Name) and limit.elts[2].id != "N"]
 
 
 _HANDLERS = {ast.Constant: "_constant", ast.Name: "_name", ast.UnaryOp: "_unary", ast.BinOp: "_binop",
