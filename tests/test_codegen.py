@@ -75,9 +75,19 @@ def imported_modules(source: str) -> set[str]:
 
 
 def random_inputs(code, n=4, seed=7):
+    """Positive inputs (inside every domain here: log z, relu past its kink); each size its own length."""
     rng = random.Random(seed)
-    draw = lambda: rng.uniform(0.5, 1.5)  # positive: inside every domain here (log z, relu past its kink)
-    return {name: np.array([draw() for _ in range(n)]) if name in code.vectors else draw() for name in code.params}
+    draw = lambda: rng.uniform(0.5, 1.5)
+    sizes = sorted({size for shape in code.shapes.values() for size in shape})
+    lengths = {size: n + place for place, size in enumerate(sizes)}
+    values = {}
+    for name in code.params:
+        if name in code.vectors:
+            shape = tuple(lengths[size] for size in code.shapes.get(name, ())) or (n,)
+            values[name] = np.array([draw() for _ in range(int(np.prod(shape)))]).reshape(shape)
+        else:
+            values[name] = draw()
+    return values
 
 
 def reference(jacobian, forward, values, code):
