@@ -36,8 +36,9 @@ def words(item: Prose, templates: Path | None = None, *, tex: bool = False) -> s
     template = f"prose/{file}.j2"
     with template_errors(template):
         macro = getattr(environment(False, templates).get_template(template).module, name, None)
-        if macro is None or not callable(macro):
-            raise InputError(f"template {template} has no macro {name!r}; restore it from symderiv's templates.")
+    if macro is None or not callable(macro):
+        raise InputError(f"template {template} has no macro {name!r}; restore it from symderiv's templates.")
+    with template_errors(f"{template} (macro {name})"):
         try:
             said = str(macro(**{key: _shown(value, tex) for key, value in item.values}))
         except TypeError as error:
