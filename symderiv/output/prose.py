@@ -18,6 +18,8 @@ from symderiv.output.render import Latex, environment, escape_tex, template_erro
 
 OPEN, CLOSE = "\x02", "\x03"  # around a formula's LaTeX in the rendered words, until the words are escaped
 FORMULA = re.compile(f"{OPEN}([^{CLOSE}]*){CLOSE}")
+FROM_SYMPY = frozenset({"derivation", "audit", "result", "statement", "matrix", "definitions", "rules", "rule_names",
+                        "lhs", "steps", "uses", "conditions", "conditions_text"})  # render's keys whose data holds no Prose
 
 
 class Formula:
@@ -48,13 +50,21 @@ def words(item: Prose, templates: Path | None = None, *, tex: bool = False) -> s
 
 
 def resolve(value, templates: Path | None = None, *, tex: bool = False):
-    """A template context with every Prose in it (at any depth of dicts and lists) turned into its words."""
+    """A template context with every Prose in it (in dicts and lists) turned into its words.
+
+    What holds no Prose is returned as it is, not copied, and the data render builds from sympy alone
+    (derivations, expressions, audits) is not searched: in a long derivation it is most of the context.
+    """
     if isinstance(value, Prose):
         return words(value, templates, tex=tex)
     if isinstance(value, dict):
-        return {key: resolve(item, templates, tex=tex) for key, item in value.items()}
+        done = {key: resolve(item, templates, tex=tex) for key, item in value.items()
+                if key not in FROM_SYMPY and isinstance(item, (Prose, dict, list))}
+        changed = {key: item for key, item in done.items() if item is not value[key]}
+        return {**value, **changed} if changed else value
     if isinstance(value, list):
-        return [resolve(item, templates, tex=tex) for item in value]
+        done = [resolve(item, templates, tex=tex) for item in value]
+        return done if any(new is not old for new, old in zip(done, value)) else value
     return value
 
 
