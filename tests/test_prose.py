@@ -20,7 +20,7 @@ from symderiv.output.pdf import tex_available
 from symderiv.output.prose import resolve, words
 from symderiv.output.render import Latex, render, solution_data
 from symderiv.output.resources import template_directory
-from test_catalog_common import solved
+from test_catalog_common import part, solved
 
 CATALOG = Path(__file__).resolve().parent.parent / "symderiv" / "catalog"
 x, i = vector("x"), index("i")
@@ -117,6 +117,15 @@ def test_the_text_and_markdown_of_the_underflow_remark_keep_their_meaning():
         assert "the stable x_i − m − ln(Σ_j e^(x_j − m)) gives [0.0, -1000.0, -1005.0]" in out
         assert "{" not in out.split("Even the shifted softmax")[1].split("in float64")[0]
 
+
+
+def test_a_title_with_a_formula_reads_as_before_in_text_and_is_math_in_tex():
+    title = part(solved("softmax-cross-entropy"), "singularity").title
+    assert words(title) == "Where ∂ℓ/∂z_i = −t_i/z_i is undefined, and when softmax outputs 0 in float64"
+    assert words(title, tex=True).startswith(r"Where $\frac{\partial \ell}{\partial z_{i}} = - \frac{t_{i}}{z_{i}}$ is")
+    vjp = solved("softmax-vjp").parts[0].title
+    assert words(vjp) == "The entry z_i: the Jacobian entry, the Kronecker delta, and the dot product v·σᵀ"
+    assert r"$z_{i}$" in words(vjp, tex=True) and r"$v \cdot \sigma^{\top}$" in words(vjp, tex=True)
 
 @pytest.mark.slow
 @pytest.mark.skipif(not tex_available() and not os.environ.get("CI"), reason="pdflatex is not installed")

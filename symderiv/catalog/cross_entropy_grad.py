@@ -20,6 +20,7 @@ QUESTION = (
 )
 PARAMS = {"n": Param(name="n", default=4, low=1, high=64, help="the size of the explicit row vector D_zℓ")}
 EXAMPLE = (0, 0, 1, 0)  # the lecture note's one-hot target
+ELL = shorthand("ell", "ℓ", r"\ell")  # the loss, by name
 
 
 def solve(params: dict, method: str = "auto") -> Solution:
@@ -30,7 +31,8 @@ def solve(params: dict, method: str = "auto") -> Solution:
     derivation = verify(derive(loss, z[i], method=method))
     entry = derivation.result
     statement = sp.Eq(shorthand("D_z_ell", "D_zℓ", r"D_{z} \ell"), row(entry, i, params["n"]), evaluate=False)
-    part = Part(id="gradient", title=prose(NAME, "gradient"), derivation=derivation, statement=statement)
+    title = prose(NAME, "gradient", entry=sp.Derivative(ELL, z[i]))
+    part = Part(id="gradient", title=title, derivation=derivation, statement=statement)
     example = row(entry, i, len(EXAMPLE)).xreplace({t[a + 1]: value for a, value in enumerate(EXAMPLE)})
     remarks = (prose(NAME, "summation_index"), prose(NAME, "one_hot", example=EXAMPLE, gradient=example))
     return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(), parts=(part,), remarks=remarks,

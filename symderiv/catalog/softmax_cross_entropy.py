@@ -10,7 +10,7 @@ from symderiv.model.definitions import Definition
 from symderiv.derive.planner import derive, with_conditions
 from symderiv.model.problem import Part, Prose, Solution, prose
 from symderiv.model.steps import Check, Derivation
-from symderiv.derive.sums import assume, derive_within, instance, log_sum_exp, sum_steps
+from symderiv.derive.sums import assume, derive_within, instance, log_sum_exp, shorthand, sum_steps
 from symderiv.model.symbols import N, index, scalar, vector
 from symderiv.check.verify import verify
 from symderiv.catalog import softmax_vjp
@@ -28,6 +28,7 @@ PARAMS: dict = {}
 DEMO_X = (0.0, -800.0, 5.0)  # the singularity: e^{−805} underflows
 DEMO_T = (0.0, 1.0, 0.0)
 LSE_X = (1000.0, 0.0, -5.0)  # log-sum-exp: e^{1000} overflows
+ELL = shorthand("ell", "ℓ", r"\ell")  # the loss, by name
 
 
 def solve(params: dict, method: str = "auto") -> Solution:
@@ -47,12 +48,14 @@ def singularity(z, t, i, j, method) -> Part:
     derivation = verify(derive(-sp.Sum(t[j] * sp.log(z[j]), (j, 1, N)), z[i], method=method))
     where = tuple(sp.Eq(*c.args) for c in derivation.conditions if isinstance(c, sp.Ne))
     demo = float64_singularity(DEMO_X, DEMO_T)
-    remarks = (prose(NAME, "singular", where=where), underflow(), prose(NAME, "demo", **demo))
+    remarks = (prose(NAME, "singular", where=where, cares=sp.Gt(t[i], 0)), underflow(),
+               prose(NAME, "demo", **demo, gradient_form=derivation.result, fused_form=vector("sigma")[i] - t[i]))
     hit = any(v == 0.0 for v in demo["z"]) and any(isinstance(g, str) for g in demo["gradient"])
     check = Check(ok=hit, method="float64",
                   detail="softmax(x) has an exact 0.0 where t > 0, and −t_i/z_i divides by zero there" if hit
                   else "the float64 evaluation did not reach the singular set")
-    return Part(id="singularity", title=prose(NAME, "singularity"), derivation=derivation, remarks=remarks, checks=(check,))
+    title = prose(NAME, "singularity", gradient=sp.Eq(sp.Derivative(ELL, z[i]), derivation.result, evaluate=False))
+    return Part(id="singularity", title=title, derivation=derivation, remarks=remarks, checks=(check,))
 
 
 def fused(x, sigma, t, i, j, k, softmax, dot, normalised, method) -> Part:
@@ -67,20 +70,23 @@ def fused(x, sigma, t, i, j, k, softmax, dot, normalised, method) -> Part:
     steps += assume(steps[-1].rhs, condition)
     derivation = with_conditions(Derivation(lhs=chain.lhs, steps=steps), (condition,))
     derivation = verify(derivation, (softmax, dot, normalised))
-    return Part(id="fused-gradient", title=prose(NAME, "fused_gradient"), derivation=derivation,
-                remarks=(prose(NAME, "fused"),))
+    return Part(id="fused-gradient", title=prose(NAME, "fused_gradient", entry=sp.Derivative(ELL, x[i])),
+                derivation=derivation, remarks=(prose(NAME, "fused", normalised=condition),))
 
 
 def stable_log(x, sigma, i, j, method) -> Part:
     """ln σ_i unfolded, the logarithm laws, then the shift by any m (verified for any m)."""
     softmax = softmax_vjp.definitions(dummy="l")[0]
-    derivation = verify(log_sum_exp(sp.log(sigma[i]), (softmax,), scalar("m")), (softmax,))
+    m = scalar("m")
+    derivation = verify(log_sum_exp(sp.log(sigma[i]), (softmax,), m), (softmax,))
     demo = float64_log_sum_exp(LSE_X)
-    remarks = (prose(NAME, "lse"), prose(NAME, "lse_demo", **demo, **stable_forms(x, i, j, scalar("m"))))
+    remarks = (prose(NAME, "lse", bounded=sp.Le(x[j] - m, 0)),
+               prose(NAME, "lse_demo", **demo, **stable_forms(x, i, j, m)))
     ok = all(math.isfinite(v) for v in demo["stable"]) and not all(math.isfinite(v) for v in demo["naive"])
     check = Check(ok=ok, method="float64", detail="the naive form is not finite where the stable form is" if ok
                   else "the float64 evaluation did not show the overflow")
-    return Part(id="log-sum-exp", title=prose(NAME, "log_sum_exp"), derivation=derivation, remarks=remarks, checks=(check,))
+    return Part(id="log-sum-exp", title=prose(NAME, "log_sum_exp"), derivation=derivation, remarks=remarks,
+                checks=(check,))
 
 
 def underflow() -> Prose:

@@ -20,7 +20,6 @@ QUESTION = (
     r"\, \partial \sigma_j / \partial x_i$ in closed form."
 )
 PARAMS: dict = {}
-REMARKS = ("cited", "cost")  # the macros of templates/prose/softmax-vjp.j2
 
 
 def definitions(dummy: str = "k"):
@@ -40,6 +39,7 @@ def solve(params: dict, method: str = "auto") -> Solution:
     softmax, dot = definitions()
     lhs = sp.Sum(v[j] * sp.Derivative(sigma[j], x[i]), (j, 1, N))
     derivation = verify(derive_within(lhs, (dot,), definitions=[softmax], method=method), (softmax, dot))
-    part = Part(id="z_i", title=prose(NAME, "z_i"), derivation=derivation)
+    part = Part(id="z_i", title=prose(NAME, "z_i", entry=vector("z")[i], product=dot.name), derivation=derivation)
+    remarks = (prose(NAME, "cited", jacobian_entry=sp.Derivative(sigma[j], x[i])), prose(NAME, "cost"))
     return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(softmax, dot), parts=(part,),
-                    remarks=tuple(prose(NAME, remark) for remark in REMARKS), params=params)
+                    remarks=remarks, params=params)
