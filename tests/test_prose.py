@@ -81,6 +81,13 @@ def test_values_that_are_not_formulas_are_escaped_in_tex():
     assert r"[a\_b]" in tex and r"(50\% \& \$)" in tex and "$x_{i}$" in tex
 
 
+def test_a_string_value_cannot_carry_raw_latex():
+    item = prose("failures", "step", part="p", previous=m, rhs=m, rule="r", outcome="false",
+                 detail="\x02\\input{/etc/passwd}\x03")
+    tex = words(item, tex=True)
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex and "$\\input" not in tex
+
+
 def test_resolve_reaches_prose_at_any_depth_and_keeps_strings():
     context = {"parts": [{"title": prose("softmax-jacobian", "matrix"), "remarks": ["plain"]}], "n": 3}
     assert resolve(context) == {"parts": [{"title": "The whole matrix", "remarks": ["plain"]}], "n": 3}
@@ -174,7 +181,8 @@ def test_templates_override_a_prose_file(tmp_path, softmax_cli):
 
 
 def test_an_override_may_show_a_formula(tmp_path):
-    folder = templates_with(tmp_path, "backprop.j2", "{% macro weight(w, l) %}∂E/∂{{ w }} at layer {{ l }}{% endmacro %}")
+    macro = "{% macro weight(w, l) %}∂E/∂{{ w }} at layer {{ l }}{% endmacro %}"
+    folder = templates_with(tmp_path, "backprop.j2", macro)
     item = prose("backprop", "weight", w=scalar("w2"), l=2)
     assert words(item, folder) == "∂E/∂w₂ at layer 2"
     assert words(item, folder, tex=True) == r"∂E/∂$w_{2}$ at layer 2"

@@ -18,8 +18,9 @@ from symderiv.output.render import Latex, environment, escape_tex, template_erro
 
 OPEN, CLOSE = "\x02", "\x03"  # around a formula's LaTeX in the rendered words, until the words are escaped
 FORMULA = re.compile(f"{OPEN}([^{CLOSE}]*){CLOSE}")
+# render's keys whose data is built from sympy alone, so holds no Prose
 FROM_SYMPY = frozenset({"derivation", "audit", "result", "statement", "matrix", "definitions", "rules", "rule_names",
-                        "lhs", "steps", "uses", "conditions", "conditions_text"})  # render's keys whose data holds no Prose
+                        "lhs", "steps", "uses", "conditions", "conditions_text"})
 
 
 class Formula:
@@ -72,6 +73,8 @@ def _shown(value, tex: bool):
     """A value as the macro sees it: sympy values become formulas, tuples lists of shown values."""
     if isinstance(value, (sp.Basic, sp.MatrixBase)):
         return Formula(value, tex)
+    if isinstance(value, str):  # words, never a formula's marks: a string cannot smuggle raw LaTeX in
+        return value.replace(OPEN, "").replace(CLOSE, "")
     if isinstance(value, (list, tuple)):
         return [_shown(item, tex) for item in value]
     return value
