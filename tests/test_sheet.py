@@ -200,7 +200,7 @@ def test_a_bad_timeout_setting_is_refused(tmp_path):
 
 
 def test_an_expression_that_does_not_verify_writes_nothing_and_exits_1(tmp_path):
-    path = write(tmp_path, 'title = "T"\n[[problem]]\nexpr = "abs(x)"\nwrt = "x"\n')
+    path = write(tmp_path, 'title = "T"\n[[problem]]\nexpr = "leaky_relu(x, x)"\nwrt = "x"\n')
     result = build(path, "-o", tmp_path / "out")
     assert result.exit_code == 1 and "problem 1" in result.stderr and "did not verify" in result.stderr
     assert not list((tmp_path).glob("out/*.pdf"))

@@ -101,7 +101,10 @@ def _key_value(ctx, option, values):
 @click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"',
               help='With --expr: a named intermediate quantity, e.g. --define "y = sigmoid(w1*x)"; repeat for more. '
                    "The derivation then follows the chain rule through the names.")
-def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
+@click.option("--no-fold", is_flag=True,
+              help="With --expr: stop at the raw result of the last rule, without the checked folds into textbook "
+                   "form (σ(x) for e^x/(1 + e^x), x·(σ − y) with factors collected, softmax as σ_k).")
+def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, no_fold):
     """Derive PROBLEM (or the expression of --expr) step by step, check every step, and print it.
 
     \b
@@ -115,7 +118,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines):
     from symderiv.output.render import render, solution_data
 
     _before_writing(output, fmt, templates)
-    solution = _solution(problem, params, method, expr, wrt, defines)
+    solution = _solution(problem, params, method, expr, wrt, defines, fold=not no_fold)
     if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
         _report_failures(solution, templates)
         click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
@@ -206,6 +209,23 @@ def verify_file(file, fmt, output, templates):
     sys.exit(0 if written.ok else 1)
 
 
+@main.command("functions")
+def list_functions():
+    """List every function the expression grammar reads, with the rule that differentiates it.
+
+    Each line shows a function applied to x (and its parameters), its derivative as the rule states it, the
+    rule's name, and where the derivative exists. Aliases are listed after the name (arcsin for asin).
+    """
+    from symderiv.output.function_table import function_rows
+
+    rows = function_rows()
+    width = max(len(row["call"]) for row in rows)
+    for row in rows:
+        where = f"  (when {', '.join(row['conditions'])})" if row["conditions"] else ""
+        aliases = f"  also: {', '.join(row['aliases'])}" if row["aliases"] else ""
+        click.echo(f"{row['call']:<{width}}  d/dx = {row['derivative']}  [{row['rule']}]{where}{aliases}")
+
+
 @main.command()
 @click.argument("sheet", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -280,7 +300,7 @@ def _pdf(tex: str, destination: Path) -> None:
     click.echo(f"wrote {shown(destination)}", err=True)
 
 
-def _solution(problem, params, method, expr, wrt, defines):
+def _solution(problem, params, method, expr, wrt, defines, fold=True):
     """The catalog problem, or the --expr expression derived (its warnings go to stderr)."""
     _exclusive(problem, expr, wrt, defines)
     if expr is None:
@@ -291,7 +311,7 @@ def _solution(problem, params, method, expr, wrt, defines):
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
     from symderiv.read.answers import derive_expression
 
-    derived = derive_expression(expr, wrt, defines, method)
+    derived = derive_expression(expr, wrt, defines, method, fold=fold)
     for warning in derived.warnings:
         click.echo(f"symderiv: warning: {warning}", err=True)
     return derived.solution

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
-from symderiv.model.functions import relu, sigmoid
+from symderiv.model.functions import Activation, relu, sigmoid
 
 LOW, HIGH, TOP = 60, 120, 240  # working precisions, in decimal digits
 AGREEING = 12  # points that must agree before the sides are taken as equal
@@ -371,6 +371,11 @@ class _Evaluator:
                     self.errors[expr] = self.errors[value]
                     return result
             raise Undefined("no piece of the Piecewise applies")
+        if isinstance(expr, Activation):  # through its elementary definition, with that definition's error bound
+            definition = type(expr).definition(*expr.args)
+            result = self.value(definition)
+            self.errors[expr] = self.errors[definition]
+            return result
         if isinstance(expr, sp.KroneckerDelta):
             a, b = (self.value(arg) for arg in expr.args)
             return mpmath.mpf(1 if a == b else 0)
@@ -486,7 +491,18 @@ FUNCTIONS = {
     sp.Abs: abs, sp.sign: mpmath.sign, sp.Heaviside: _heaviside, sp.erf: mpmath.erf,
     sp.Max: lambda *xs: max(xs), sp.Min: lambda *xs: min(xs),
     sigmoid: lambda u: 1 / (1 + _exp(-u)), relu: lambda u: u if u > 0 else mpmath.mpf(0),
+    sp.sec: mpmath.sec, sp.csc: mpmath.csc, sp.cot: mpmath.cot,
+    sp.coth: lambda x: mpmath.coth(_guard(x)), sp.sech: lambda x: mpmath.sech(_guard(x)),
+    sp.csch: lambda x: mpmath.csch(_guard(x)), sp.acot: mpmath.acot,
+    sp.asec: lambda x: _outside_unit(mpmath.asec, x), sp.acsc: lambda x: _outside_unit(mpmath.acsc, x),
 }
+
+
+def _outside_unit(function, x):
+    """asec and acsc are real only for |x| ≥ 1."""
+    if abs(x) < 1:
+        raise Undefined("outside the domain")
+    return function(x)
 
 
 def _guard(x):
@@ -505,6 +521,11 @@ SLOPES = {  # |f′(u)| in terms of u and f(u), for the error bound of f(u)
     sp.atanh: lambda u, f: 1 / max(1 - u * u, mpmath.eps), sp.erf: lambda u, f: 2,
     sigmoid: lambda u, f: f * (1 - f), relu: lambda u, f: 1 if u > 0 else 0, sp.Abs: lambda u, f: 1,
     sp.sign: lambda u, f: 0, sp.Heaviside: lambda u, f: 0,
+    sp.sec: lambda u, f: abs(f * mpmath.tan(u)), sp.csc: lambda u, f: abs(f * mpmath.cot(u)),
+    sp.cot: lambda u, f: 1 + f * f, sp.coth: lambda u, f: abs(1 - f * f), sp.sech: lambda u, f: abs(f * mpmath.tanh(u)),
+    sp.csch: lambda u, f: abs(f * mpmath.coth(u)), sp.acot: lambda u, f: 1 / (1 + u * u),
+    sp.asec: lambda u, f: 1 / (abs(u) * mpmath.sqrt(max(u * u - 1, mpmath.eps))),
+    sp.acsc: lambda u, f: 1 / (abs(u) * mpmath.sqrt(max(u * u - 1, mpmath.eps))),
 }
 SWITCHING = (relu, sp.Abs, sp.sign, sp.Heaviside)
 

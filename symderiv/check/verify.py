@@ -134,7 +134,7 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
         if node in expr.atoms(sp.Derivative):
             (variable, _), = node.variable_count
             inner = expand_special(unfold(node.expr, definitions, keep=frozenset({variable})))
-            inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs)
+            inner = unclash(inner, variable.atoms(sp.Symbol)).replace(sp.Abs, _piecewise_abs).replace(sp.sign, _piecewise_sign)
             if not _is_indexed(inner) or isinstance(variable, sp.Indexed) and not inner.has(sp.Sum):
                 expr = expr.xreplace({node: sp.diff(inner, variable)})
             else:
@@ -145,6 +145,11 @@ def oracle(expr: sp.Expr, definitions: tuple) -> sp.Expr:
 def _piecewise_abs(u: sp.Expr) -> sp.Expr:
     """|u| for real u, which sympy's diff would treat as complex (re, im)."""
     return sp.Piecewise((u, u >= 0), (-u, True))
+
+
+def _piecewise_sign(u: sp.Expr) -> sp.Expr:
+    """sign(u) for real u, by cases (sympy leaves the derivative of a complex sign undone)."""
+    return sp.Piecewise((1, u > 0), (-1, u < 0), (0, True))
 
 
 def numeric(left: sp.Expr, right: sp.Expr, seed: int = sampling.SEED, conditions: tuple = ()) -> Check:

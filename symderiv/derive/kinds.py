@@ -1,6 +1,7 @@
 """Step kinds: every kind of step is a type with an id, a statement and `instance_of`, the check that a step
 really is what its label says. Differentiation rules replay themselves (derive/replay.py); the kinds below are
-the steps no rule replays: cite, substitute, assume, fold, unfold, algebra and the named rearrangements."""
+the steps no rule replays: cite, substitute, assume, fold, unfold, algebra and the named rearrangements
+(recognize among them: σ and tanh read off exponentials, for the textbook form)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -250,12 +251,30 @@ def _on_deltas(expr: sp.Expr) -> sp.Expr:
     return sp.expand(sp.Add(*terms))
 
 
-NAMED_REARRANGEMENTS = (Fold(), Kronecker(), LogSumExp(), MatrixForm())
+class Recognize(StepKind):
+    """Exponentials written as the functions a reader knows: e^u/(1 + e^u) = σ(u), (e^u − e^{−u})/(e^u + e^{−u}) = tanh u."""
+
+    id = "recognize"
+    statement = r"\frac{e^{u}}{1 + e^{u}} = \sigma(u),\ \frac{e^{u} - e^{-u}}{e^{u} + e^{-u}} = \tanh u"
+    NAMES = ("sigmoid", "tanh")
+
+    def instance_of(self, previous, step, cited, facts=Facts()):
+        from symderiv.derive.textbook import recognized  # the textbook stage makes these steps
+
+        brought_in = {n for n in step.rhs.atoms(sp.Function) if type(n).__name__ in self.NAMES} - previous.atoms(sp.Function)
+        if cited or not brought_in or previous.has(sp.Derivative):
+            return False
+        candidate = recognized(previous)
+        return candidate is not None and same(candidate, step.rhs)
+
+
+NAMED_REARRANGEMENTS = (Fold(), Kronecker(), LogSumExp(), MatrixForm(), Recognize())
 
 
 class Algebra(StepKind):
     """Expand, factor, cancel, split or pull out of a sum: an identity that holds with every named quantity and
-    derivative kept as it is, and not one of the named rearrangements (fold, kronecker, log-sum-exp, matrix-form)."""
+    derivative kept as it is, and not one of the named rearrangements (fold, kronecker, log-sum-exp, matrix-form,
+    recognize)."""
 
     id, statement = "algebra", r"\text{factor, expand or cancel}"
 

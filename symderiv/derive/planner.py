@@ -6,8 +6,9 @@ import dataclasses
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-from symderiv.derive import rules as r
+from symderiv.derive import functions_rules as fr, rules as r
 from symderiv.derive.rearrange import cancel_step, combine_cases, fold_steps, matrix_form, singular_conditions, tidy_step
+from symderiv.derive.conditions import domain_conditions, shown_conditions
 from symderiv.derive.context import METHODS, Context
 from symderiv.derive.kinds import Leibniz, MatrixForm, Substitute, Unfold, registry
 from symderiv.model.definitions import Definition
@@ -82,10 +83,11 @@ class Unfolding(r.Rule):
 STRATEGY: tuple[r.Rule, ...] = (
     r.Constant(), r.Identity(), NamedChain(), Unfolding(), r.Sum(),
     r.Reciprocal(), r.Quotient(), r.ConstantMultiple(), r.Product(), r.Power(),
-    r.Exp(), r.Log(), r.Sigmoid(), r.Tanh(), r.Relu(), r.Trig(), r.Chain(),
+    r.Exp(), r.Log(), r.Sigmoid(), r.Tanh(), r.Relu(), r.Trig(), *fr.RULES, fr.FunctionChain(),
     r.IndexSum(), r.Linearity(), r.Unknown(),
 )
-UNTIDIED = {"constant", "identity", "unknown", "unfold", "fold", "exp", "log", "power", "kronecker"}
+UNTIDIED = {"constant", "identity", "unknown", "unfold", "fold", "exp", "log", "power", "kronecker",
+            *(rule.id for rule in fr.TABLES), "exp-base"}
 
 
 class Planner:
@@ -137,7 +139,9 @@ def derive(expr: sp.Expr, var: sp.Expr, planner: Planner | None = None, **option
 
 def with_conditions(derivation: Derivation, extra: tuple = ()) -> Derivation:
     """The derivation with its result's singular points (and `extra`) recorded as conditions."""
-    found = tuple(dict.fromkeys(derivation.conditions + extra + singular_conditions(derivation.result)))
+    domain = domain_conditions(derivation.lhs.expr, derivation.lhs.variables[0]) if derivation.lhs.is_Derivative else ()
+    found = tuple(dict.fromkeys(derivation.conditions + extra + domain + singular_conditions(derivation.result)))
+    found = shown_conditions(found)
     return Derivation(lhs=derivation.lhs, steps=derivation.steps, conditions=found)
 
 

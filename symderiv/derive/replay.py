@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symderiv.derive.context import METHODS, Context
-from symderiv.derive.kinds import Facts, same
+from symderiv.derive.kinds import Facts, canonical, same
 
 
 class Mismatch(Exception):
@@ -46,7 +46,13 @@ def replays(rule, previous: sp.Expr, step, cited: tuple, facts: Facts) -> bool:
     """Whether `step` is what `rule` gives for the derivative `previous`, with the `cited` results."""
     if not isinstance(previous, sp.Derivative) or len(previous.variable_count) != 1 or previous.variable_count[0][1] != 1:
         return False
-    f, var = previous.expr, previous.variables[0]
+    var = previous.variables[0]
+    # the expression as written, else in canonical form (a question printed in the order typed, w·x + b)
+    return any(_replays_at(rule, f, var, step, cited, facts) for f in dict.fromkeys((previous.expr, canonical(previous.expr))))
+
+
+def _replays_at(rule, f: sp.Expr, var: sp.Expr, step, cited: tuple, facts: Facts) -> bool:
+    """Whether `rule`, applied to ∂f/∂var with the `cited` results, makes `step`."""
     for ctx in contexts(var, facts):
         if rule.applies(f, ctx):
             planner = CitedPlanner(cited)

@@ -180,7 +180,8 @@ class _TextbookRules:
 class TextbookLatexPrinter(_TextbookRules, LatexPrinter):
     """sympy's LatexPrinter with textbook factor order, ∂ fractions, δ_{ik}, diag(σ), σ^⊤ and cases."""
 
-    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "max_matrix_size": 8}
+    _default_settings = {**LatexPrinter._default_settings, "ln_notation": True, "max_matrix_size": 8,
+                         "inv_trig_style": "full"}  # \arcsin x, as textbooks write it
 
     def _split_super_sub(self, name: str):
         """A symbol's name, superscripts and subscripts (split at _ and __), each printed by `latex_name`."""
@@ -347,10 +348,15 @@ class TextbookTextPrinter(_TextbookRules, StrPrinter):
 
     def _print_Function(self, expr):
         """sigmoid → σ(p), log → ln(x), Heaviside → H(u); an undefined function's name is Greek-lettered."""
-        name = {"sigmoid": "σ", "log": "ln", "Heaviside": "H"}.get(expr.func.__name__, pretty_name(expr.func.__name__))
+        name = {"sigmoid": "σ", "log": "ln", "Heaviside": "H", **INVERSE_NAMES}.get(expr.func.__name__,
+                                                                                    pretty_name(expr.func.__name__))
         return f"{name}({', '.join(self._print(a) for a in (expr.args[:1] if name == 'H' else expr.args))})"
 
     _print_Heaviside = _print_Function
+
+    def _print_Abs(self, expr):
+        """|x|."""
+        return f"|{self._print(expr.args[0])}|"
 
     def _print_Derivative(self, expr):
         """∂f/∂v for a named f, ∂/∂v (f) otherwise; ∂²f/∂x∂y for higher orders."""
@@ -391,6 +397,11 @@ class TextbookTextPrinter(_TextbookRules, StrPrinter):
     def _matrix(self, cells) -> str:
         """[a, b; c, d] on one line."""
         return "[" + "; ".join(", ".join(row) for row in cells) + "]"
+
+
+INVERSE_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "acot": "arccot", "asec": "arcsec",
+                 "acsc": "arccsc", "asinh": "arsinh", "acosh": "arcosh", "atanh": "artanh",
+                 "acoth": "arcoth"}  # the names textbooks print (each also reads back)
 
 
 def to_latex(expr, **settings) -> str:

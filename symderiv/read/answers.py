@@ -5,6 +5,7 @@ dicts of strings for the templates). No click, no Jinja, no file I/O.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,9 +90,12 @@ class Derived:
         return self.solution.parts[0].derivation
 
 
-def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: str = "auto") -> Derived:
-    """∂expr/∂wrt by the planner, every link verified, packed as the problem named "expr"."""
+def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: str = "auto",
+                      fold: bool = True) -> Derived:
+    """∂expr/∂wrt by the planner, then (unless `fold` is False) in textbook form, every link verified, packed as the
+    problem named "expr"."""
     from symderiv.derive.planner import context, derive
+    from symderiv.derive.textbook import textbook
 
     definitions = read_definitions(defines)
     var = read_variable(wrt)
@@ -100,12 +104,43 @@ def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: 
     warnings = ()
     if not context(var, definitions=definitions, method=method).depends(f):
         warnings = (f"{var} does not occur in the expression or its definitions, so the derivative is 0.",)
-    derivation = verify(derive(f, var, definitions=definitions, method=method), definitions)
+    derivation, introduced = derive(f, var, definitions=definitions, method=method), ()
+    if fold:
+        derivation, introduced = textbook(derivation, definitions)
+    definitions = tuple(definitions) + introduced
+    derivation = verify(_in_typed_order(derivation, _as_typed(expr, f, derivation.lhs)), definitions)
     part = Part(id="derivative", title="Step by step", derivation=derivation)
     solution = Solution(problem="expr", title=f"Derivative with respect to {var}",
                         question=rf"\(\displaystyle {to_latex(derivation.lhs)} = ?\)",
                         definitions=definitions, parts=(part,))
     return Derived(solution=solution, warnings=warnings)
+
+
+def _as_typed(text: str, f: sp.Expr, lhs: sp.Expr) -> sp.Expr:
+    """The question ∂f/∂x with f's sums in the order the user typed them (w·x + b, not b + w·x), when that reads
+    back as the same expression; else `lhs` as it is."""
+    from symderiv.derive.rearrange import evaluate
+
+    if not isinstance(lhs, sp.Derivative) or lhs.expr != f:
+        return lhs
+    try:
+        typed = unclash(parse_expr(text, keep_order=True), lhs.variables[0].atoms(sp.Symbol))
+    except SymderivError:
+        return lhs
+    return sp.Derivative(typed, *lhs.variables, evaluate=False) if typed != f and evaluate(typed) == f else lhs
+
+
+def _in_typed_order(derivation: Derivation, lhs: sp.Expr) -> Derivation:
+    """The derivation asked as `lhs`; the sums the user typed (w·x + b) keep their order in the result too."""
+    from symderiv.derive.rearrange import evaluate
+
+    typed = {evaluate(n): n for n in sp.preorder_traversal(lhs.expr) if n.is_Add} if lhs is not derivation.lhs else {}
+    typed = {k: v for k, v in typed.items() if k != v}
+    steps = derivation.steps
+    if typed and steps:
+        last = steps[-1]
+        steps = steps[:-1] + (dataclasses.replace(last, rhs=last.rhs.xreplace(typed)),)
+    return dataclasses.replace(derivation, lhs=lhs, steps=steps)
 
 
 # --- comparing two expressions ---------------------------------------------------------------------

@@ -14,15 +14,15 @@ import sympy as sp
 from symderiv.model import symbols
 from symderiv.model.errors import ParseError
 from symderiv.model.functions import relu, sigmoid, softmax_component
+from symderiv.read import function_names
 from symderiv.model.limits import UNDEFINED as _UNDEFINED, MAX_DIGITS, MAX_EXPONENT, digits  # noqa: F401 (MAX_* re-exported)
 
 MAX_LENGTH = 5000  # characters of input
 MAX_NODES = 3000  # expression nodes in the syntax tree
 MAX_DEPTH = 60  # nesting of brackets, and of operators (a chain a+b+c counts once)
 
-FUNCTIONS = {"exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
-             "tan": sp.tan, "tanh": sp.tanh, "sigmoid": sigmoid, "relu": relu, "abs": sp.Abs, "Abs": sp.Abs}
-SPECIAL = {"Sum": "_sum", "KroneckerDelta": "_delta", "softmax": "_softmax"}
+FUNCTIONS = {name: function_names.lookup(name).build for name in function_names.all_names()}
+SPECIAL = {"Sum": "_sum", "KroneckerDelta": "_delta", "softmax": "_softmax", "Piecewise": "_piecewise"}
 CONSTANTS = {"pi": sp.pi, "E": sp.E}
 RESERVED = set(FUNCTIONS) | set(SPECIAL) | set(CONSTANTS) | {"N"}
 DUMMIES = ("j", "m", "n", "l")  # softmax sums over the first of these that the text does not use
@@ -51,9 +51,12 @@ _EQUATION = re.compile(r"\s*(\w+)\s*=(?!=)")
 _SPACE = " \t\r\n"
 
 
-def parse_expr(text: str) -> sp.Expr:
-    """Parse one expression of the grammar into sympy, or raise ParseError saying what and where."""
-    return _Parser(text).parse()
+def parse_expr(text: str, keep_order: bool = False) -> sp.Expr:
+    """Parse one expression of the grammar into sympy, or raise ParseError saying what and where; with
+    `keep_order`, sums (and a minus before one) are built unevaluated, in the order typed (to print the question)."""
+    parser = _Parser(text)
+    parser.keep_order = keep_order
+    return parser.parse()
 
 
 def parse_equation(text: str) -> tuple[str, sp.Expr]:
@@ -110,6 +113,7 @@ class _Parser:
         self.lines = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text[self.base:])]
         self.names, self.index_names, self.vector_names = set(), set(), set()
         self.carets: list[int] = []
+        self.keep_order = False
 
     def parse(self) -> sp.Expr:
         body, self.carets = _carets_as_powers(self.text[self.base:])
@@ -268,6 +272,8 @@ class _Parser:
 
     def _unary(self, node: ast.UnaryOp) -> sp.Expr:
         value = self.visit(node.operand)
+        if isinstance(node.op, ast.USub) and self.keep_order:
+            return sp.Mul(sp.S.NegativeOne, value, evaluate=False) if value.is_Add else -value
         return -value if isinstance(node.op, ast.USub) else value
 
     def _binop(self, node: ast.BinOp) -> sp.Expr:
@@ -286,7 +292,7 @@ class _Parser:
             terms.append(-value if inverse and family == "+" else 1 / value if inverse else value)
         if family == "*" and sum(digits(term.as_coeff_Mul()[0]) for term in terms) > MAX_DIGITS:
             raise self._fail(f"this product has more than {MAX_DIGITS} digits", node)
-        return sp.Add(*terms) if family == "+" else sp.Mul(*terms)
+        return sp.Add(*terms, evaluate=not self.keep_order) if family == "+" else sp.Mul(*terms)
 
     @staticmethod
     def _chain(node: ast.BinOp, ops: tuple[type, type]) -> list[tuple[ast.expr, bool]]:
@@ -325,16 +331,52 @@ class _Parser:
         if node.keywords:
             raise self._fail("keyword arguments are not allowed", node.keywords[0])
         if name not in FUNCTIONS and name not in SPECIAL:
-            close = difflib.get_close_matches(name, [*FUNCTIONS, *SPECIAL], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; for a product write {name}*(...)"
+            close = function_names.spelling_of(name, tuple(SPECIAL))
+            hint = f"; did you mean {close!r}?" if close else f"; for a product write {name}*(...)"
             raise self._fail(f"unknown function {name!r}{hint}", node.func)
+        if name == "Piecewise":
+            return self._piecewise(node)
         count, at_least = (2, name == "Sum") if name in SPECIAL else (1, False)
-        if len(node.args) < count or (len(node.args) > count and not at_least):
-            raise self._fail(f"{name}() takes {'at least ' * at_least}{count} argument{'s' * (count > 1)}, "
+        known = function_names.lookup(name)
+        least, most = (known.least, known.most) if known else (count, None if at_least else count)
+        if len(node.args) < least or (most is not None and len(node.args) > most):
+            wanted = known.arity() if known else f"{'at least ' * at_least}{count} arguments"
+            raise self._fail(f"{name}() takes {wanted}, "
                              f"got {len(node.args)}", node.func)
         if name in SPECIAL:
             return getattr(self, SPECIAL[name])(node)
-        return FUNCTIONS[name](self.visit(node.args[0]))
+        return FUNCTIONS[name](*(self.visit(arg) for arg in node.args))
+
+    def _piecewise(self, node: ast.Call) -> sp.Expr:
+        """Piecewise((expr, condition), ...): each condition a comparison such as x > 0 or 0 <= x < 1, or True."""
+        if not node.args:
+            raise self._fail("Piecewise() takes at least one (expression, condition) pair", node.func)
+        pieces = []
+        for pair in node.args:
+            if not (isinstance(pair, ast.Tuple) and len(pair.elts) == 2):
+                raise self._fail("each piece is written (expression, condition), as in (x**2, x > 0)", pair)
+            pieces.append((self.visit(pair.elts[0]), self._condition(pair.elts[1])))
+        try:
+            return sp.Piecewise(*pieces)
+        except (TypeError, ValueError) as err:
+            raise self._fail(f"cannot build these cases ({err})", node) from None
+
+    def _condition(self, node: ast.expr) -> sp.Basic:
+        """A case's condition: True, a comparison (chained ones too), or 'and'/'or' of conditions."""
+        if isinstance(node, ast.Constant) and node.value is True:
+            return sp.true
+        if isinstance(node, ast.BoolOp):
+            parts = [self._condition(value) for value in node.values]
+            return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
+        if not isinstance(node, ast.Compare):
+            raise self._fail("a condition is a comparison such as x > 0, or True", node)
+        relations = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}
+        sides, parts = [self.visit(node.left), *(self.visit(c) for c in node.comparators)], []
+        for n, op in enumerate(node.ops):
+            if type(op) not in relations:
+                raise self._fail("a condition compares with <, <=, > or >=", node)
+            parts.append(relations[type(op)](sides[n], sides[n + 1]))
+        return sp.And(*parts)
 
     def _sum(self, node: ast.Call) -> sp.Expr:
         """Sum(f, (j, a, b), ...): j a name other than N, a and b indices."""
