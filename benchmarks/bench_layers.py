@@ -8,11 +8,12 @@ Run: .venv/bin/python benchmarks/bench_layers.py [--quick] [--split]
 """
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import CLI, SYMPY, side_by_side  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 1 if "--quick" in sys.argv else 3
@@ -34,29 +35,21 @@ print(f"{solved - spent[0]:.2f} {spent[0]:.2f} {shown:.2f}")
 """
 
 
-def wall(command: list[str]) -> tuple[float, int]:
-    """Median wall time of a command (output discarded) and its exit code."""
-    times, code = [], 0
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        code = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), code
-
-
 def main() -> None:
-    import_sympy, _ = wall([sys.executable, "-c", "import sympy"])
-    print(f"python -c 'import sympy': {import_sympy:.3f} s (measured in this run; ratios below are against it)\n")
-    header = f"{'setting':<18} {'L':>3} {'time':>9} {'/ import':>9} {'t(L)/t(16)':>11} {'exit':>5}"
+    import_sympy, sympy_cpu, _ = side_by_side([SYMPY], repeats=REPEATS)[0]
+    print(f"python -c 'import sympy': {import_sympy:.3f} s wall, {sympy_cpu:.3f} s CPU (in this run; ratios are "
+          f"against the wall time)\n")
+    header = (f"{'setting':<18} {'L':>3} {'wall':>8} {'cpu':>8} {'/ import':>9} {'t(L)/t(16)':>11} "
+              f"{'cpu(L)/cpu(16)':>15} {'exit':>5}")
     print(header + ("   planner  checker  render" if "--split" in sys.argv else ""))
     for setting in SETTINGS:
-        base = None
+        base = base_cpu = None
         for layers in LAYERS:
-            elapsed, code = wall([sys.executable, "-m", "symderiv", "derive", "backprop", "-p", f"layers={layers}",
-                                  *setting])
-            base = base or elapsed
-            line = (f"{' '.join(setting[1::2]) or 'default':<18} {layers:>3} {elapsed:8.2f}s "
-                    f"{elapsed / import_sympy:9.1f} {elapsed / base:11.2f} {code:>5}")
+            elapsed, cpu, code = side_by_side([CLI + ["derive", "backprop", "-p", f"layers={layers}", *setting]],
+                                              repeats=REPEATS)[0]
+            base, base_cpu = base or elapsed, base_cpu or cpu
+            line = (f"{' '.join(setting[1::2]) or 'default':<18} {layers:>3} {elapsed:7.2f}s {cpu:7.2f}s "
+                    f"{elapsed / import_sympy:9.1f} {elapsed / base:11.2f} {cpu / base_cpu:15.2f} {code:>5}")
             if "--split" in sys.argv:
                 out = subprocess.run([sys.executable, "-c", SPLIT, str(layers), *setting[1::2]], cwd=ROOT,
                                      capture_output=True, text=True).stdout.split()

@@ -176,8 +176,22 @@ def test_tanh_folds_into_the_layer_output():
 def test_deep_links_are_checked_on_the_definition_graph():
     solution = solved("backprop", layers=5)
     methods = {step.check.method for p in solution.parts for sub in p.derivation.walk() for step in sub.steps}
-    assert "numeric" in methods and "exact" in methods
-    assert "names evaluated through their definitions" in part(solution, "dE_dw1").derivation.check.detail
+    assert methods == {"exact"}  # the chain rule along a path of names is proved, not sampled
+    assert "along the chain of names" in part(solution, "dE_dw1").derivation.check.detail
+
+
+def test_a_graph_with_two_paths_is_sampled_through_the_definitions():
+    from symderiv.check.verify import decide
+    from symderiv.model.definitions import Definition
+
+    w, x = sp.symbols("w x", real=True)
+    q = sp.symbols("q1:8", real=True)
+    bodies = [w * x, sigmoid(q[0]), sigmoid(q[1]), sigmoid(q[2]), sigmoid(q[3]), q[4] + q[0], q[5] ** 2]
+    definitions = tuple(Definition(name=name, expr=body) for name, body in zip(q, bodies))
+    truth = sp.diff(unfold(q[6], definitions), w)  # E = (σ⁴(wx) + wx)²: two paths from E down to w
+    check = decide(sp.Derivative(q[6], w), truth, definitions)
+    assert check.ok is True and "names evaluated through their definitions" in check.detail
+    assert decide(sp.Derivative(q[6], w), truth * (1 + x / 1000), definitions).ok is False
 
 
 def test_deep_mutations_are_rejected():

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from symderiv import __version__
+from symderiv.app.budget import Overtime, time_budget
 from symderiv.model.errors import InputError, SymderivError
 from symderiv.output.pdf import Terminated, tex_stops_on_signals
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
@@ -37,6 +38,9 @@ class SymderivGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("symderiv: interrupted.", err=True)
             ctx.exit(130)
+        except Overtime as overtime:
+            click.echo(f"symderiv: {overtime}", err=True)
+            ctx.exit(overtime.exit_code)
         except Terminated as stop:
             click.echo(f"symderiv: stopped by signal {stop.signum}.", err=True)
             ctx.exit(128 + stop.signum)
@@ -165,7 +169,8 @@ def check(problem, answer, part, params, expr, wrt, defines):
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
         raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
-    result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
+    with time_budget():
+        result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
     click.echo(environment(False).get_template("check.j2").render(**answer_data(result)), nl=False)
     sys.exit(0 if result.correct else 1)
 
@@ -196,8 +201,9 @@ def verify_file(file, fmt, output, templates):
     from symderiv.read.written import verify_written, written_data
 
     _before_writing(output, fmt, templates)
-    written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
-    data = written_data(written)
+    with time_budget():
+        written = verify_written(_read_text(file), "standard input" if str(file) == "-" else shown(file.name))
+        data = written_data(written)
     if fmt == "json":
         _emit(to_json(data) + "\n", output)
     else:
@@ -311,7 +317,8 @@ def _solution(problem, params, method, expr, wrt, defines, fold=True):
         raise click.UsageError("-p parameters belong to catalog problems, not to --expr.")
     from symderiv.read.answers import derive_expression
 
-    derived = derive_expression(expr, wrt, defines, method, fold=fold)
+    with time_budget():
+        derived = derive_expression(expr, wrt, defines, method, fold=fold)
     for warning in derived.warnings:
         click.echo(f"symderiv: warning: {warning}", err=True)
     return derived.solution

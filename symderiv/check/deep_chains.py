@@ -4,7 +4,10 @@ Unfolding every name before comparing costs O(L²) per link of an L-layer chain 
 composition is a product of L nested factors), so a whole network costs O(L³) and more. Here each named
 quantity is evaluated once per sample point through its own definition, and ∂f/∂v by the chain rule over the
 graph: the sum, over every path from f down to v, of the products of sympy's partial derivatives of single
-definitions. Names are visited bottom-up in one topological order, so no recursion grows with the depth.
+definitions. Names are visited in one topological order, so no recursion grows with the depth. A derivative
+through a few names goes forward from v; a longer one, such as ∂E/∂w_l for every layer l, takes one reverse sweep
+from f per sample point (backpropagation), which gives ∂f/∂v for every v below f at once: checking a whole
+network stays linear in the number of layers at each point.
 """
 from __future__ import annotations
 
@@ -14,14 +17,17 @@ import mpmath
 import sympy as sp
 
 from symderiv.model.definitions import Definition, unfold
-from symderiv.model.functions import expand_special
+from symderiv.model.functions import SPECIAL_FUNCTIONS, expand_special
 from symderiv.check import sampling
-from symderiv.check.exact import exact_zero
+from symderiv.check.exact import exact_zero, without_shared_factors
 from symderiv.model.steps import Check
 
 MIN_NAMES = 6  # fewer reachable names than this: unfolding is cheap, the ordinary methods decide
 SHORT_PATH = 1  # a derivative through at most this many names is done symbolically, names kept
-EXACT_MAX_OPS = 40  # larger differences are not put over a common denominator (2^L terms for L factors)
+EVALUATION_FAILURES = (sampling.Undefined, ValueError, TypeError, ZeroDivisionError, OverflowError)
+SHORT_STRETCH = 8  # ∂f/∂v through more names than this: one reverse sweep from f gives ∂f/∂v for every v at once
+EXACT_MAX_NODES = 120  # larger differences are not put over a common denominator (2^L terms for L factors)
+SYMBOLIC_MAX_NODES = 4000  # larger links are not differentiated symbolically (a chain's product is linear in its length)
 
 
 def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...]) -> Check | None:
@@ -30,20 +36,72 @@ def decide_on_graph(a: sp.Expr, b: sp.Expr, definitions: tuple[Definition, ...])
     if graph is None or not graph.applies(a, b):
         return None
     derivatives = [d for side in (a, b) for d in side.atoms(sp.Derivative)]
-    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH for d in derivatives)
-    if short and sp.count_ops(a) + sp.count_ops(b) <= EXACT_MAX_OPS:
-        left, right = graph.symbolic(a), graph.symbolic(b)
-        for kept in ("kept", "unfolded one level"):
-            if _identical(left, right):
+    short = all(graph.depth(d.expr, d.variables[0]) <= SHORT_PATH or graph.path(d.expr, d.variables[0])
+                for d in derivatives)
+    size = _size(a, SYMBOLIC_MAX_NODES) + _size(b, SYMBOLIC_MAX_NODES) if short else SYMBOLIC_MAX_NODES
+    if size < SYMBOLIC_MAX_NODES:
+        folded = (graph.folded(a), graph.folded(b))
+        if None not in folded and (folded[0] == folded[1] or _identical(without_shared_factors(*folded))):
+            return Check(ok=True, method="exact", detail="rational-function identity, derivatives along the chain "
+                                                         "of names")
+        sides = (graph.symbolic(a), graph.symbolic(b))
+        attempts = (("kept", sides), ("unfolded down to the lowest names present", graph.unfold_higher(*sides)),
+                    ("unfolded one level", tuple(graph.unfold_once(side) for side in sides)))
+        for kept, (left, right) in attempts:  # the same expression: no algebra needed
+            if left == right:
+                return Check(ok=True, method="exact", detail=f"the same expression, named quantities {kept}")
+        for kept, (left, right) in attempts if size <= EXACT_MAX_NODES else ():
+            if _identical(left - right):
                 return Check(ok=True, method="exact", detail=f"rational-function identity, named quantities {kept}")
-            left, right = graph.unfold_once(left), graph.unfold_once(right)
     return graph.numeric(a, b)
 
 
-def _identical(left: sp.Expr, right: sp.Expr) -> bool:
-    """Equal as expressions in independent symbols (names included): sound for `=`, never a refutation."""
-    difference = left - right
-    return difference == 0 or sp.count_ops(difference) <= EXACT_MAX_OPS and exact_zero(difference) is True
+@lru_cache(maxsize=64)
+def _trusted(functions: frozenset) -> bool:
+    """Whether sympy's derivative of every special function in `functions` (σ, relu: defined in this package) equals
+    the derivative of its rewriting into exp and Piecewise, proved once for a real variable; built-ins are the oracle."""
+    u = sp.Symbol("u", real=True)
+    special = set(SPECIAL_FUNCTIONS.values())
+    if any(f.__module__.startswith("symderiv") and f not in special for f in functions):
+        return False  # a function of this package whose derivative is not proved here
+    for function in functions & special:
+        difference = expand_special(sp.diff(function(u), u)) - sp.diff(expand_special(function(u)), u)
+        if exact_zero(difference) is not True and sp.piecewise_fold(difference.rewrite(sp.Piecewise)) != 0:
+            return False  # relu′ = H(u, 0) against the cases of relu's own rewriting: the same in every case
+    return True
+
+
+def _evaluated(expr: sp.Expr) -> sp.Expr:
+    """The expression rebuilt with sympy's evaluation, so a product grouped for the page, (y·(1 − y))·w, is flat."""
+    if expr.is_Atom:
+        return expr
+    return expr.func(*[_evaluated(arg) for arg in expr.args])
+
+
+def _size(expr: sp.Expr, cap: int) -> int:
+    """The number of nodes of the expression tree, counted up to `cap`."""
+    count = 0
+    for count, _ in enumerate(sp.preorder_traversal(expr), 1):
+        if count >= cap:
+            break
+    return count
+
+
+def _identical(difference: sp.Expr) -> bool:
+    """Zero as an expression in independent symbols (names included): sound for `=`, never a refutation."""
+    return difference == 0 or _size(difference, EXACT_MAX_NODES + 1) <= EXACT_MAX_NODES and _zero(_renamed(difference))
+
+
+def _renamed(expr: sp.Expr) -> sp.Expr:
+    """The expression with its symbols renamed in order of appearance, assumptions kept: σ′(p₆) and σ′(p₇) are
+    one identity, decided once."""
+    symbols = list(dict.fromkeys(s for s in sp.preorder_traversal(expr) if isinstance(s, sp.Symbol)))
+    return expr.xreplace({s: sp.Symbol(f"⟨{n}⟩", **s.assumptions0) for n, s in enumerate(symbols)})
+
+
+@lru_cache(maxsize=1024)
+def _zero(difference: sp.Expr) -> bool:
+    return exact_zero(difference) is True
 
 
 class Graph:
@@ -54,11 +112,20 @@ class Graph:
         self.memo: dict = {}
         self.errors: dict = {}  # a bound on the rounding error of each memoised value (sampling.rounding_error)
         self.bodies = {name: self.local(value) for name, value in bodies.items()}
+        self.raw = dict(bodies)  # the definitions as written (σ kept), for derivatives folded back into names
+        self.folds = {value: name for name, value in bodies.items() if not value.is_Atom}
+        self.raw_functions = frozenset(type(f) for value in bodies.values() for f in value.atoms(sp.Function))
         self.order = self._topological()
+        self.position = {name: index for index, name in enumerate(self.order)}
+        self.children = {name: sorted(self.bodies[name].free_symbols, key=str) for name in self.order}
         self.below: dict = {}
-        for name in self.order:  # every symbol (name or leaf) a name depends on
-            children = self.bodies[name].free_symbols
+        above: dict = {}
+        for name in self.order:  # every symbol (name or leaf) a name depends on, and the names above each symbol
+            children = self.children[name]
             self.below[name] = frozenset(children).union(*[self.below[s] for s in children if s in self.bodies])
+            for s in self.below[name]:
+                above.setdefault(s, set()).add(name)
+        self.above = {s: frozenset(names) for s, names in above.items()}
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -138,8 +205,35 @@ class Graph:
 
     # --- symbolic, for short paths: names kept -------------------------------------------------------------
 
+    def path(self, f: sp.Expr, v: sp.Symbol) -> list | None:
+        """The names from f down to v when f is a name that depends on v along a single path, else None."""
+        if f not in self.bodies or v not in self.below[f]:
+            return None
+        key = ("path", f, v)
+        if key not in self.memo:
+            self.memo[key] = self._path(f, v)
+        return self.memo[key]
+
+    def _path(self, f: sp.Symbol, v: sp.Symbol) -> list | None:
+        between = self._between(v, f)
+        inside = set(between) | {v}
+        below = {}
+        for name in between:
+            on_path = [s for s in self.children[name] if s in inside]
+            if len(on_path) != 1:
+                return None
+            below[name] = on_path[0]
+        names = [f]
+        while names[-1] != v:
+            names.append(below[names[-1]])
+        return names
+
     def symbolic_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr:
-        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable); short paths only."""
+        """∂f/∂v by the chain rule over the graph, in terms of the names (v held as a variable): along a single
+        path, the product of one partial derivative per name; otherwise over every path (short paths only)."""
+        names = self.path(f, v)
+        if names is not None:
+            return sp.Mul(*[self.partial(self.bodies[q], s) for q, s in zip(names, names[1:])])
         if f in self.bodies and f != v:
             return self.symbolic_derivative(self.bodies[f], v)
         f = self.local(f)
@@ -149,6 +243,34 @@ class Graph:
         """The expression with each derivative done over the graph, and σ, relu unfolded; names kept."""
         done = {node: self.symbolic_derivative(node.expr, node.variables[0]) for node in expr.atoms(sp.Derivative)}
         return self.local(expr.xreplace(done))
+
+    def folded(self, expr: sp.Expr) -> sp.Expr | None:
+        """Each derivative along a single path as the product of the partial derivatives of the definitions as
+        written, then every definition's right-hand side replaced by its name (z(1 − z) for ∂z/∂p with z := σ(p));
+        None when a derivative is not along a single path or a definition uses a function not checked here."""
+        if self.patterned or not _trusted(self.raw_functions):
+            return None
+        key = ("folded", expr)
+        if key not in self.memo:
+            done = {node: self._folded_derivative(node.expr, node.variables[0]) for node in expr.atoms(sp.Derivative)}
+            self.memo[key] = None if None in done.values() else _evaluated(expr.xreplace(done).xreplace(self.folds))
+        return self.memo[key]
+
+    def _folded_derivative(self, f: sp.Expr, v: sp.Symbol) -> sp.Expr | None:
+        """∂f/∂v along the single path of names from f down to v, the partials of the definitions as written."""
+        key = ("folded derivative", f, v)
+        if key not in self.memo:
+            names = self.path(f, v)
+            self.memo[key] = None if names is None else sp.Mul(*[self.partial(self.raw[q], s)
+                                                                 for q, s in zip(names, names[1:])])
+        return self.memo[key]
+
+    def unfold_higher(self, left: sp.Expr, right: sp.Expr) -> tuple:
+        """Both sides with each name that has another present name below it replaced by its definition (one level):
+        σ(p)·(1 − σ(p)) against y·(1 − y) with y := σ(p) becomes an identity in p (a substitution: sound)."""
+        names = {s for s in left.free_symbols | right.free_symbols if s in self.bodies}
+        higher = {s: self.bodies[s] for s in names if any(t in self.below[s] for t in names if t != s)}
+        return left.xreplace(higher), right.xreplace(higher)
 
     def unfold_once(self, expr: sp.Expr) -> sp.Expr:
         """Each name replaced by its definition, one level deep (a substitution: equality is preserved)."""
@@ -181,46 +303,99 @@ class Graph:
                 raise
         return self.memo[key]
 
-    def derivatives_at(self, v: sp.Symbol, n: int, digits: int) -> dict:
-        """∂q/∂v at sample point n for every name q above v: the chain rule over every path, bottom-up."""
-        key = ("derivatives", v, n, digits)
+    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, key=None) -> mpmath.mpf:
+        """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed), its error under `key`."""
+        if f == v:
+            self.errors[key] = 0
+            return mpmath.mpf(1)
+        if f not in self.bodies:
+            terms = [(s, self.partial(self.local(f), s)) for s in self.depends(self.local(f), v)]
+            return self._combine(terms, lambda s: self._name_derivative(s, v, n, digits), n, digits, key)
+        value, self.errors[key] = self._name_derivative(f, v, n, digits)
+        return value
+
+    def _name_derivative(self, f: sp.Symbol, v: sp.Symbol, n: int, digits: int) -> tuple:
+        """∂f/∂v for a name or leaf f, and its error bound: forward along a short stretch, else one reverse sweep."""
+        if f == v:
+            return mpmath.mpf(1), 0
+        if f not in self.bodies or v not in self.below[f]:
+            return mpmath.mpf(0), 0
+        if len(self._between(v, f)) > SHORT_STRETCH:
+            found = self.adjoints(f, n, digits).get(v, (mpmath.mpf(0), 0))
+            if isinstance(found, Exception):
+                raise found
+            return found
+        table = {v: (mpmath.mpf(1), 0)}
+        for name in self._between(v, f):
+            key = ("forward", v, name, n, digits)
+            if key not in self.memo:
+                terms = [(s, self.partial(self.bodies[name], s)) for s in self.children[name] if s in table]
+                value = self._combine(terms, table.__getitem__, n, digits, key)
+                self.memo[key] = (value, self.errors[key])
+            table[name] = self.memo[key]
+        return table[f]
+
+    def _between(self, v: sp.Symbol, f: sp.Symbol) -> list:
+        """The names on some path from f down to v (f included, v excluded), bottom-up."""
+        key = ("between", v, f)
         if key not in self.memo:
-            table = {}
-            for name in self.order:
-                if name != v and v in self.below[name]:
-                    table[name] = self._chain(self.bodies[name], v, n, digits, table, ("d", v, name, n, digits))
-            self.memo[key] = table  # complete: _chain reads the table it is filling, not the memo
+            inside = self.above.get(v, frozenset()) & (self.below[f] | {f})
+            self.memo[key] = sorted(inside, key=self.position.__getitem__)
         return self.memo[key]
 
-    def _chain(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, table: dict, key) -> mpmath.mpf:
-        """Σ over f's symbols s of ∂f/∂s · ∂s/∂v, with its rounding-error bound recorded under `key`."""
-        terms, errors = [], []
-        for s in self.depends(f, v):
-            inner = mpmath.mpf(1) if s == v else table[s]
-            if inner != 0:
-                partial = self.partial(f, s)
+    def adjoints(self, f: sp.Symbol, n: int, digits: int) -> dict:
+        """∂f/∂s at sample point n for every symbol s below f, with error bounds: one reverse sweep (backpropagation).
+
+        A partial derivative that cannot be evaluated here (1/(1 − z) where z rounds to 1) is recorded, not
+        raised, for the symbols below it: only a derivative that needs it raises it, so the point is skipped."""
+        key = ("adjoints", f, n, digits)
+        if key not in self.memo:
+            incoming, failed, done = {f: ([mpmath.mpf(1)], [0])}, {}, {}  # each symbol's contributions from above
+            for name in sorted(self.below[f] | {f}, key=lambda s: -self.position.get(s, -1)):
+                terms, errors = incoming.pop(name, ([], []))
+                with mpmath.workdps(digits):
+                    total = mpmath.fsum(terms)
+                    done[name] = failed.get(name) or (total, sampling.rounding_error(sp.Add, terms, errors, total, digits))
+                if name in self.bodies and (name in failed or total != 0):
+                    self._spread(name, done[name], n, digits, incoming, failed)
+            self.memo[key] = done
+        return self.memo[key]
+
+    def _spread(self, name: sp.Symbol, adjoint, n: int, digits: int, incoming: dict, failed: dict) -> None:
+        """One name's adjoint passed to each of its children, times the name's partial derivative by the child."""
+        for s in self.children[name]:
+            if isinstance(adjoint, Exception):
+                failed.setdefault(s, adjoint)
+                continue
+            partial = self.partial(self.bodies[name], s)
+            try:
+                value, error = self.value(partial, n, digits), self.error(("value", partial, n, digits))
+            except EVALUATION_FAILURES as problem:
+                failed.setdefault(s, problem)
+                continue
+            with mpmath.workdps(digits):
+                into = incoming.setdefault(s, ([], []))
+                into[0].append(value * adjoint[0])
+                into[1].append(_product_error(value, error, adjoint[0], adjoint[1]))
+
+    def _combine(self, terms: list, inner, n: int, digits: int, key) -> mpmath.mpf:
+        """Σ over (s, ∂f/∂s) of ∂f/∂s · inner(s), where inner(s) is (∂s/∂v, its error); the error under `key`."""
+        values, errors = [], []
+        for s, partial in terms:
+            derivative, e_inner = inner(s)
+            if derivative != 0:
                 value = self.value(partial, n, digits)
-                terms.append(value * inner)
-                e_inner = 0 if s == v else self.error(("d", v, s, n, digits))
-                e_partial = self.error(("value", partial, n, digits))
-                errors.append((abs(value) + e_partial) * (abs(inner) + e_inner) - abs(value) * abs(inner))
-        total = mpmath.fsum(terms)
-        self.errors[key] = sampling.rounding_error(sp.Add, terms, errors, total, digits)
+                with mpmath.workdps(digits):
+                    values.append(value * derivative)
+                    errors.append(_product_error(value, self.error(("value", partial, n, digits)), derivative, e_inner))
+        with mpmath.workdps(digits):
+            total = mpmath.fsum(values)
+            self.errors[key] = sampling.rounding_error(sp.Add, values, errors, total, digits)
         return total
 
     def error(self, key):
         """The rounding-error bound of the memoised quantity under `key` (0 for exact leaves)."""
         return self.errors.get(key, 0)
-
-    def derivative(self, f: sp.Expr, v: sp.Symbol, n: int, digits: int, key=None) -> mpmath.mpf:
-        """∂f/∂v at sample point n (v held as a variable, whatever is below it fixed)."""
-        if f == v:
-            return mpmath.mpf(1)
-        table = self.derivatives_at(v, n, digits)
-        if f in self.bodies:
-            self.errors[key] = self.error(("d", v, f, n, digits))
-            return table.get(f, mpmath.mpf(0))
-        return self._chain(self.local(f), v, n, digits, table, key)
 
     def value(self, expr: sp.Expr, n: int, digits: int) -> mpmath.mpf:
         """The expression at sample point n: leaves from the oracle, names through their definitions, memoised."""
@@ -311,6 +486,11 @@ class Graph:
                           f"{sampling.LOW} and {sampling.HIGH} digits")
                 return Check(ok=True, method="numeric", detail=detail)
         return Check(ok=None, method="numeric", detail="too few points where both sides are defined")
+
+
+def _product_error(a, e_a, b, e_b):
+    """A bound on the error of a·b from the errors of a and b (first order, as sampling.rounding_error for Mul)."""
+    return (abs(a) + e_a) * (abs(b) + e_b) - abs(a) * abs(b)
 
 
 def _exact(value):

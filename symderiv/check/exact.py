@@ -25,6 +25,17 @@ def exact_zero(expr: sp.Expr) -> bool | None:
     return False if independent else None
 
 
+def without_shared_factors(left: sp.Expr, right: sp.Expr) -> sp.Expr:
+    """A − B where left = C·A and right = C·B, C the factors (with their powers) the two products share.
+
+    left − right = C·(A − B), so A − B = 0 proves left = right: a product of L binomials on both sides, too large
+    to put over a common denominator, leaves a difference a few factors long."""
+    a, b = sp.Mul(left).as_powers_dict(), sp.Mul(right).as_powers_dict()
+    shared = {base for base in a if base in b and a[base] == b[base]}
+    rest = lambda powers: sp.Mul(*[base**power for base, power in powers.items() if base not in shared])  # noqa: E731
+    return rest(a) - rest(b)
+
+
 def expansion_size(expr: sp.Expr, limit: int = 10 * MAX_TERMS) -> int:
     """An upper estimate of the number of terms of `expr` expanded over a common denominator (capped at `limit`)."""
     memo: dict = {}

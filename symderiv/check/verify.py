@@ -11,7 +11,7 @@ from symderiv.model.definitions import Definition, unfold
 from symderiv.model.functions import expand_special
 from symderiv.check.deep_chains import decide_on_graph
 from symderiv.check import sampling
-from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size
+from symderiv.check.exact import MAX_TERMS, exact_zero, expansion_size, without_shared_factors
 from symderiv.check.indices import decide_indexed
 from symderiv.derive.kinds import Facts, kind
 from symderiv.model.steps import Check, Derivation, Step
@@ -47,6 +47,15 @@ def _verify(derivation: Derivation, definitions: tuple, inherited: tuple) -> Der
 
 def justified(previous: sp.Expr, step: Step, facts: Facts) -> bool:
     """Whether the step is an instance of the kind it names, given the line before and what it cites."""
+    try:
+        return _justified(previous, step, facts)
+    except TypeError:  # something in the step cannot be hashed: no memo
+        return _justified.__wrapped__(previous, step, facts)
+
+
+@lru_cache(maxsize=4096)
+def _justified(previous: sp.Expr, step: Step, facts: Facts) -> bool:
+    """justified, once per link: a deep network cites the same sub-derivations in every part."""
     step_kind = kind(step.rule)
     return step_kind is not None and step_kind.instance_of(previous, step, step.uses, facts)
 
@@ -86,6 +95,8 @@ def decide_expressions(left: sp.Expr, right: sp.Expr, conditions: tuple = ()) ->
     """a = b for expressions without symbolic indices, where the recorded `conditions` hold."""
     difference = left - right
     verdict = exact_zero(difference)
+    if verdict is None and exact_zero(without_shared_factors(left, right)) is True:
+        verdict = True  # too large to expand, but equal once the factors both sides share are set aside
     if verdict is True:
         return Check(ok=True, method="exact", detail="rational-function identity")
     if verdict is False:

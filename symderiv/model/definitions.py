@@ -168,14 +168,45 @@ def _tables(definitions: tuple[Definition, ...]) -> tuple[dict, tuple, dict]:
 
 
 @lru_cache(maxsize=256)
-def _plain_closure(definitions: tuple[Definition, ...], keep: frozenset) -> dict:
+def _plain_closure(definitions: tuple[Definition, ...], keep: frozenset) -> _Closure:
     """Each parameterless name (not kept), mapped to its value with the parameterless names inside unfolded too."""
-    values = {name: value for name, value in _split(definitions)[0].items() if name not in keep}
-    resolved: dict = {}
-    for name in _bottom_up(values):
-        inner = {n: resolved[n] for n in _plain_names_in(values[name], values)}
-        resolved[name] = values[name].xreplace(inner) if inner else values[name]
-    return resolved
+    return _Closure({name: value for name, value in _split(definitions)[0].items() if name not in keep})
+
+
+class _Closure(dict):
+    """name → value with the names inside unfolded, each worked out when first asked for (with the names it
+    uses): unfolding the first layer of a deep network never builds the fully unfolded last layer."""
+
+    def __init__(self, values: dict):
+        super().__init__()
+        self.values = values
+
+    def __contains__(self, name) -> bool:
+        return name in self.values
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __missing__(self, name):
+        needed = _bottom_up({n: self.values[n] for n in _reachable(name, self.values) if not dict.__contains__(self, n)})
+        for n in needed:
+            inner = {m: self[m] for m in _plain_names_in(self.values[n], self.values)}
+            dict.__setitem__(self, n, self.values[n].xreplace(inner) if inner else self.values[n])
+        return dict.__getitem__(self, name)
+
+
+def _reachable(name, values: dict) -> set:
+    """`name` and every name its value uses, directly or through other names."""
+    seen, stack = {name}, [name]
+    while stack:
+        for inner in _plain_names_in(values[stack.pop()], values):
+            if inner not in seen:
+                seen.add(inner)
+                stack.append(inner)
+    return seen
 
 
 def _bottom_up(values: dict) -> list:

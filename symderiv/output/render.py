@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 from string import ascii_lowercase
 from functools import lru_cache
@@ -45,10 +46,40 @@ def escape_tex(text: str) -> str:
     return TEX_PATTERN.sub(lambda m: TEX_SPECIALS[m.group()], text)
 
 
-def expression(expr: sp.Basic) -> dict:
-    """An expression as the formats need it: LaTeX, one-line Unicode, sympy's srepr, and a long sum's lines."""
-    text = to_text(expr)
-    return {"latex": Latex(to_latex(expr)), "text": text, "sympy": sp.srepr(expr), "lines": _lines(expr, text)}
+def expression(expr: sp.Basic, **extra) -> Lazy:
+    """An expression as the formats need it: LaTeX, one-line Unicode, sympy's srepr, and a long sum's lines.
+
+    Each form is made when a template or the JSON output first reads it, so `-f text` never prints LaTeX;
+    `extra` adds more fields the same way (a name and a function that makes the value)."""
+    return Lazy({"latex": lambda: Latex(to_latex(expr)), "text": lambda: to_text(expr), "sympy": lambda: _srepr(expr),
+                 "lines": lambda: _lines(expr, to_text(expr)), **extra})
+
+
+class Lazy(Mapping):
+    """A read-only mapping whose values are made on first reading, then kept (templates read it like a dict)."""
+
+    def __init__(self, makers: dict):
+        self._makers, self._values = makers, {}
+
+    def __getitem__(self, key):
+        if key not in self._values:
+            self._values[key] = self._makers[key]()
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __repr__(self) -> str:
+        return f"Lazy({sorted(self._makers)})"
+
+
+@lru_cache(maxsize=4096)
+def _srepr(expr: sp.Basic) -> str:
+    """sympy's srepr, made once per expression: a deep network's parts repeat the same factors."""
+    return sp.srepr(expr)
 
 
 def _lines(expr: sp.Basic, text: str) -> list[Latex] | None:
@@ -69,13 +100,29 @@ def _lines(expr: sp.Basic, text: str) -> list[Latex] | None:
     return [Latex(line) for line in lines] if len(lines) > 1 else None
 
 
-def derivation_data(derivation: Derivation, earlier: tuple = ()) -> dict:
+class Earlier:
+    """What the parts already shown derived (their chains and cited sub-derivations), each with its part's label,
+    found by its two sides first, so a deep network's hundreds of citations are not compared pairwise."""
+
+    def __init__(self):
+        self._by_sides: dict = {}
+
+    def add(self, derivation: Derivation, label: str) -> None:
+        self._by_sides.setdefault((derivation.lhs, derivation.result), []).append((derivation, label))
+
+    def label(self, derivation: Derivation) -> str | None:
+        """The label of the first part that derived `derivation` already, or None."""
+        candidates = self._by_sides.get((derivation.lhs, derivation.result), ())
+        return next((label for shown, label in candidates if shown is derivation or shown == derivation), None)
+
+
+def derivation_data(derivation: Derivation, earlier: Earlier | None = None) -> dict:
     """A derivation tree as nested dicts of strings (the JSON contract's DERIVATION).
 
-    `earlier` holds (derivation, label) pairs of what the parts already shown derived (their chains and
-    cited sub-derivations); a cited sub-derivation met again gets `ref` = that part's label, so the page
-    says "by (a)" instead of repeating it.
+    `earlier` holds what the parts already shown derived; a cited sub-derivation met again gets `ref` = that
+    part's label, so the page says "by (a)" instead of repeating it.
     """
+    earlier = earlier or Earlier()
     return {
         "lhs": expression(derivation.lhs),
         "steps": [
@@ -95,10 +142,10 @@ def derivation_data(derivation: Derivation, earlier: tuple = ()) -> dict:
     }
 
 
-def _cited(used: Derivation, earlier: tuple) -> dict:
+def _cited(used: Derivation, earlier: Earlier) -> dict:
     """A cited sub-derivation's data, with `ref` set when an earlier part derived it already."""
     data = derivation_data(used, earlier)
-    data["ref"] = next((label for shown, label in earlier if shown is used or shown == used), None)
+    data["ref"] = earlier.label(used)
     return data
 
 
@@ -122,10 +169,9 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
     `parts` picks some part ids (in the solution's order; default all); `labels` names them on the page.
     """
     chosen = [part for part in solution.parts if parts is None or part.id in parts]
-    shown, earlier = [], ()
+    shown, earlier = [], Earlier()
     for number, part in enumerate(chosen):
         derivation = part.derivation
-        unfolded = unfold(derivation.result, solution.definitions)
         label = labels[number]
         data = derivation_data(derivation, earlier)
         shown.append({
@@ -134,7 +180,7 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
             "title": part.title,
             "question": Latex(to_latex(derivation.lhs) + " = ?"),
             "derivation": data,
-            "result": {**expression(derivation.result), "expanded": sp.srepr(unfolded)},
+            "result": expression(derivation.result, expanded=_expanded(derivation.result, solution.definitions)),
             "statement": expression(part.statement) if part.statement is not None else None,
             "matrix": _matrix_data(part.matrix),
             "checks": [_check_data(c) for c in part.checks],
@@ -143,7 +189,9 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
             "complete": not part.derivation.has_unknown(),
             "audit": audit(data),
         })
-        earlier += tuple((shown_here, label) for shown_here in derivation.walk() if len(shown_here.steps) > 1)
+        for shown_here in derivation.walk():
+            if len(shown_here.steps) > 1:
+                earlier.add(shown_here, label)
     conditions = list(dict.fromkeys(c for part in chosen for c in part.derivation.conditions))
     return {
         "symderiv": __version__,
@@ -153,9 +201,7 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
         "question": Latex(solution.question),
         "verified": all(part.verified for part in chosen),
         "definitions": [
-            {"name": Latex(to_latex(d.name)), "latex": Latex(to_latex(d.expr)), "text": f"{to_text(d.name)} := {to_text(d.expr)}",
-             "sympy": sp.srepr(d.expr)}
-            for d in solution.definitions
+            _definition_data(d) for d in solution.definitions
         ],
         "parts": shown,
         "conditions": [Latex(latex_relation(c)) for c in conditions],
@@ -165,6 +211,11 @@ def solution_data(solution: Solution, *, parts: list[str] | None = None, labels=
         "rules": {rule: Latex(statement) for rule, statement in rule_statements().items()},
         "rule_names": rule_names(),
     }
+
+
+def _expanded(result: sp.Expr, definitions) -> callable:
+    """The maker of a result's srepr with every named quantity unfolded (read by the JSON output only)."""
+    return lambda: sp.srepr(unfold(result, definitions))
 
 
 @lru_cache(maxsize=1)
@@ -255,6 +306,13 @@ class CappedLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+def _definition_data(definition) -> Lazy:
+    """A named quantity's definition in every format, each made on first reading."""
+    name, expr = definition.name, definition.expr
+    return Lazy({"name": lambda: Latex(to_latex(name)), "latex": lambda: Latex(to_latex(expr)),
+                 "text": lambda: f"{to_text(name)} := {to_text(expr)}", "sympy": lambda: _srepr(expr)})
+
+
 def _check_data(check) -> dict | None:
     return None if check is None else {"ok": check.ok, "method": check.method, "detail": check.detail}
 
@@ -262,8 +320,9 @@ def _check_data(check) -> dict | None:
 def _matrix_data(matrix) -> dict | None:
     if matrix is None:
         return None
-    return {"size": matrix.rows, "latex": Latex(to_latex_matrix(matrix)), "text": to_text_matrix(matrix),
-            "entries": [[sp.srepr(matrix[a, b]) for b in range(matrix.cols)] for a in range(matrix.rows)]}
+    return Lazy({"size": lambda: matrix.rows, "latex": lambda: Latex(to_latex_matrix(matrix)),
+                 "text": lambda: to_text_matrix(matrix),
+                 "entries": lambda: [[sp.srepr(matrix[a, b]) for b in range(matrix.cols)] for a in range(matrix.rows)]})
 
 
 PRESENTATION = {"text", "conditions_text", "label", "rules", "rule_names", "audit", "lines"}
@@ -271,7 +330,7 @@ PRESENTATION = {"text", "conditions_text", "label", "rules", "rule_names", "audi
 
 def _public(value):
     """Drop the presentation-only keys (text forms, labels) from the plain data."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: _public(v) for k, v in value.items() if k not in PRESENTATION}
     if isinstance(value, list):
         return [_public(v) for v in value]

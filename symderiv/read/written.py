@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symderiv import __version__
-from symderiv.model.definitions import Definition
+from symderiv.model.definitions import Definition, check_combined
 from symderiv.model.errors import InputError, SymderivError
 from symderiv.read.parse import parse_expr
 from symderiv.output.printing import to_latex, to_text
@@ -76,6 +76,9 @@ def verify_written(text: str, name: str = "derivation") -> WrittenDerivation:
         raise InputError(f"{name} has no line starting with '=', so there is nothing to check.")
     definitions = _where_definitions(wheres)
     exprs = [_first_line(*chain[0][:2])] + [_line(number, body) for number, body, _ in chain[1:]]
+    roots = {d.name: f"the definition of {d.name}" for d in definitions}
+    roots.update({expr: f"line {number}" for (number, *_), expr in zip(chain, exprs)})
+    check_combined(roots, definitions)  # all together: 2**y with y := 10**99 is refused, never computed
     lines = [WrittenLine(number=chain[0][0], expr=exprs[0], source=chain[0][1], justification=chain[0][2])]
     for (number, body, why), previous, expr in zip(chain[1:], exprs, exprs[1:]):
         check = compare(previous, expr, definitions)
