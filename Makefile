@@ -1,5 +1,5 @@
-# symderiv: `make demo` sets up, prints a derivation and builds the example homework PDFs;
-# `make test` sets up and runs the whole suite.
+# symderiv: `make demo` sets up, prints a derivation and builds the example homework PDFs (the sheet, and one
+# questions PDF per student of examples/roster.csv); `make test` sets up and runs the whole suite.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -10,6 +10,7 @@ TEX_PACKAGES = texlive-latex-base texlive-latex-recommended texlive-fonts-recomm
 demo: setup
 	$(BIN)/symderiv derive softmax-jacobian
 	$(BIN)/symderiv build examples/lecture-homework.toml -o output
+	$(BIN)/symderiv build examples/lecture-homework.toml --roster examples/roster.csv -o output/roster
 
 test: setup install-test
 	$(BIN)/python -m pytest

@@ -10,7 +10,7 @@ import sympy as sp
 
 from mutation import assert_fails_only_where_allowed, mutate, step_at, step_paths
 from symderiv import catalog
-from symderiv.output.prose import words
+from symderiv.output.wording import words
 from symderiv.output.render import render, solution_data
 from symderiv.check.verify import verify
 

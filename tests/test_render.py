@@ -14,7 +14,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symderiv.model import functions
 from symderiv.output import render
-from symderiv.output.prose import words
+from symderiv.output.wording import words
 from symderiv.output.render import Latex, escape_tex
 from symderiv.model.symbols import index, vector
 

@@ -227,13 +227,16 @@ def example_entries():
 
 def test_the_example_sheet_covers_the_lecture_note():
     names = [entry.name for entry in example_entries()]
-    assert names == ["backprop", "softmax-jacobian", "softmax-vjp", "cross-entropy-grad", "softmax-cross-entropy"]
-    assert {entry.question for entry in example_entries()[1:]} == {"Softmax and cross-entropy"}
+    assert names == [None, "backprop", "softmax-jacobian", "softmax-vjp", "cross-entropy-grad", "softmax-cross-entropy"]
+    assert {entry.question for entry in example_entries()[2:]} == {"Softmax and cross-entropy"}
+    entries = example_entries()  # the example shows every teaching key
+    assert entries[0].text and entries[0].title and entries[0].hint and entries[0].vary and entries[0].space
+    assert entries[1].vary == {"activation": ("sigmoid", "tanh")}
 
 
-@pytest.mark.parametrize("entry", example_entries(), ids=lambda entry: entry.name)
+@pytest.mark.parametrize("entry", example_entries(), ids=lambda entry: entry.name or "expr")
 def test_each_example_problem_solves_and_verifies(entry):
-    if entry.name not in catalog.MODULES:
+    if entry.name is not None and entry.name not in catalog.MODULES:
         pytest.skip(f"{entry.name} is not in symderiv.catalog.MODULES yet")
     solution = solve_entry(entry, EXAMPLE)
     assert solution.verified and solution.parts
@@ -361,13 +364,13 @@ def test_a_tex_failure_keeps_the_earlier_pdfs_and_exits_1(built, tmp_path):
 
 @tex_test
 def test_the_example_sheet_builds_when_its_problems_exist(tmp_path):
-    missing = [entry.name for entry in example_entries() if entry.name not in catalog.MODULES]
+    missing = [entry.name for entry in example_entries() if entry.name is not None and entry.name not in catalog.MODULES]
     if missing:
         pytest.skip(f"not in the catalog yet: {', '.join(missing)}")
     result = build(EXAMPLE, "-o", tmp_path, "--tex")
     assert result.exit_code == 0, result.output
     text = squeeze("".join(pdf_pages(tmp_path / "lecture-homework-solutions.pdf")))
-    assert "Question1" in text and "Question2:Softmaxandcross-entropy" in text and "(d)" in text
+    assert "Question1:Awarm-up" in text and "Question3:Softmaxandcross-entropy" in text and "(d)" in text
     for kind in ("questions", "solutions"):
         log = compile_pdf_with_log((tmp_path / f"lecture-homework-{kind}.tex").read_text(), tmp_path / "x.pdf").log
         assert overfull_boxes(log) == []

@@ -42,9 +42,11 @@ _STAGING = re.compile(r"\.new-[0-9a-f]{16}\Z")
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def build_key(sheet_source: bytes, templates: Path | None = None) -> str:
-    """The cache key of a build of this sheet with these templates by this symderiv and sympy."""
+def build_key(sheet_source: bytes, templates: Path | None = None, options: bytes = b"") -> str:
+    """The cache key of a build of this sheet with these templates and options by this symderiv and sympy."""
     digest = hashlib.sha256(FORMAT)
+    if options:
+        _feed(digest, "options", options)
     for label, value in (("symderiv", __version__), ("sympy", _version("sympy")), ("jinja2", _version("jinja2"))):
         _feed(digest, label, value.encode())
     _feed(digest, "sheet", sheet_source)
@@ -52,6 +54,14 @@ def build_key(sheet_source: bytes, templates: Path | None = None) -> str:
     _feed_tree(digest, "templates", template_directory(), "*")
     if templates is not None:
         _feed_tree(digest, "override", Path(templates), "*")
+    return digest.hexdigest()
+
+
+def derived_key(base: str, *fields: str) -> str:
+    """The key of one piece of a build (a student's sheet) from the build's key and what sets the piece apart."""
+    digest = hashlib.sha256(FORMAT + base.encode())
+    for value in fields:
+        _feed(digest, "field", value.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -106,7 +116,7 @@ class BuildCache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put(self, key: str, files: dict[str, bytes]) -> None:
+    def put(self, key: str, files: dict[str, bytes], keep: int = KEEP) -> None:
         """Store `files` as entry `key`, then prune; a cache that cannot be written is skipped silently."""
         if not _KEY.match(key):
             raise ValueError(f"not a cache key: {key!r}")
@@ -121,7 +131,7 @@ class BuildCache:
                 except OSError:  # another build stored the same key first, or the disk is full
                     _remove_tree(staging, root.fd)
                     return
-                self._prune(root.fd, KEEP)
+                self._prune(root.fd, keep)
         except OSError:
             return
 

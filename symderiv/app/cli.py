@@ -108,7 +108,11 @@ def _key_value(ctx, option, values):
 @click.option("--no-fold", is_flag=True,
               help="With --expr: stop at the raw result of the last rule, without the checked folds into textbook "
                    "form (σ(x) for e^x/(1 + e^x), x·(σ − y) with factors collected, softmax as σ_k).")
-def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, no_fold):
+@click.option("--hints", is_flag=True, help="Before each part's derivation, list the rules it uses, in order: a ladder "
+                                            "of hints to try before reading on (text format).")
+@click.option("--steps", type=click.IntRange(min=0), metavar="K",
+              help="Show only the first K steps of each part, and not its result: the next hint (text format).")
+def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, no_fold, hints, steps):
     """Derive PROBLEM (or the expression of --expr) step by step, check every step, and print it.
 
     \b
@@ -121,6 +125,8 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
     """
     from symderiv.output.render import render, solution_data
 
+    if (hints or steps is not None) and fmt != "text":
+        raise click.UsageError("--hints and --steps are for reading in the terminal; use them with -f text.")
     _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines, fold=not no_fold)
     if fmt == "pdf" and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
@@ -128,6 +134,10 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
         click.echo("symderiv: no PDF was written; any earlier PDF is unchanged.", err=True)
         sys.exit(1)
     data = solution_data(solution)
+    if hints or steps is not None:
+        from symderiv.output.hints import with_hints
+
+        data = with_hints(data, ladder=hints, steps=steps)
     if fmt == "pdf":
         _pdf(render(data, "tex", templates), output or Path("output") / f"{solution.problem}.pdf")
     else:
@@ -139,7 +149,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
 
 @main.command()
 @click.argument("problem", required=False)
-@click.option("-a", "--answer", required=True, metavar="EXPR",
+@click.option("-a", "--answer", metavar="EXPR",
               help="Your answer, e.g. \"-(d - z)*z*(1 - z)*y\". Use the problem's names (sigma_i or sigma[i], z, y) "
                    "or write everything out.")
 @click.option("--part", metavar="ID", help="The part of PROBLEM the answer is for (default: the last part, the problem's "
@@ -149,7 +159,15 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
 @click.option("--expr", metavar="EXPR", help="Check the derivative of this expression instead of a PROBLEM; needs --wrt.")
 @click.option("--wrt", metavar="VAR", help="With --expr: the variable to differentiate by.")
 @click.option("--define", "defines", multiple=True, metavar='"NAME = EXPR"', help="With --expr: a named quantity.")
-def check(problem, answer, part, params, expr, wrt, defines):
+@click.option("--no-reveal", is_flag=True, help="Say correct or incorrect (with a counterexample), but never print the "
+                                                "expected result: for testing yourself without seeing the solution.")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="Grade a CSV of answers with the header student,problem,part,answer (problem: a catalog name, or "
+                   "with --key the sheet's question label); prints one verdict per row, as CSV, never the expected result.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="With --answers: the answers CSV `symderiv build --roster` wrote, so that each student is graded on "
+                   "their own variant.")
+def check(problem, answer, part, params, expr, wrt, defines, no_reveal, answers_file, key):
     """Check your ANSWER to PROBLEM, or to the derivative of --expr by --wrt.
 
     Without --part, the answer is compared with the problem's last part (its final result); if it
@@ -166,13 +184,35 @@ def check(problem, answer, part, params, expr, wrt, defines):
     from symderiv.output.render import environment
     from symderiv.read.answers import answer_data, check_answer
 
+    if answers_file is not None or key is not None:
+        _grade(answers_file, key, problem or expr or answer or part or params)
+    if answer is None:
+        raise click.UsageError("give your answer with --answer EXPR (or a CSV of answers with --answers).")
     _exclusive(problem, expr, wrt, defines)
     if expr is not None and (params or part):
         raise click.UsageError("--part and -p belong to catalog problems, not to --expr.")
     with time_budget():
         result = check_answer(answer, problem=problem, part=part, params=params, expr=expr, wrt=wrt, defines=defines)
-    click.echo(environment(False).get_template("check.j2").render(**answer_data(result)), nl=False)
+    click.echo(environment(False).get_template("check.j2").render(**answer_data(result), reveal=not no_reveal), nl=False)
     sys.exit(0 if result.correct else 1)
+
+
+def _grade(answers_file, key, other) -> None:
+    """check --answers: one verdict per row on stdout, a count on stderr; exit 0 when every row is correct."""
+    from symderiv.read.grading import grade, verdicts_csv
+
+    if answers_file is None:
+        raise click.UsageError("--key goes with --answers CSV.")
+    if other:
+        raise click.UsageError("--answers grades a whole file: leave out PROBLEM, --expr, --answer, --part and -p.")
+    verdicts = grade(answers_file, key)
+    click.echo(verdicts_csv(verdicts), nl=False)
+    counts = {}
+    for v in verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    click.echo(f"{len(verdicts)} answers: {summary or 'none'}", err=True)
+    sys.exit(0 if all(v.verdict == "correct" for v in verdicts) else 1)
 
 
 @main.command("verify")
@@ -240,8 +280,16 @@ def list_functions():
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A folder of templates that override the built-in ones by file name.")
 @click.option("--no-cache", is_flag=True, help="Rebuild even if nothing changed (the cache lives in OUTPUT/.symderiv-cache).")
-def build(sheet, out_dir, keep_tex, templates, no_cache):
-    """Build a homework sheet: a questions PDF (with space to answer) and a solutions PDF.
+@click.option("--appendix", type=click.Choice(("none", "summary", "full")), default="summary", show_default=True,
+              help="The solutions' verification appendix: none, one line per part (its steps and each method's count), "
+                   "or every step.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="A CSV with the header id,name: each student gets SHEET-ID-questions.pdf with their name and their "
+                   "own choice of every vary; you get SHEET-solutions.pdf (every variant) and SHEET-answers.csv.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="With --roster: change it to deal new variants (the choice depends only on the sheet, id and seed).")
+def build(sheet, out_dir, keep_tex, templates, no_cache, appendix, roster, seed):
+    """Build a homework sheet: a questions PDF (with space to answer), a solutions PDF, and a hints PDF.
 
     \b
     SHEET is a TOML file:
@@ -251,11 +299,20 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
       params = { layers = 2 }
       points = 10
       [[problem]]
-      expr = "x**2*exp(-x)"                 # ... or an expression, with wrt
+      expr = "x**2*exp(-a*x)"               # ... or an expression, with wrt
       wrt = "x"
       define = ["y = sigmoid(x)"]           # optional: named quantities, as derive --define
       parts = ["derivative"]                # optional: only these part ids
       question = "Warm-up"                  # optional: consecutive entries with the same text form one question
+      title = "One neuron"                  # optional: the problem's heading
+      text = "A neuron computes $sigmoid(a*x)$."   # optional: prose; $...$ holds an expression
+      hint = ["Use the chain rule."]        # optional: hints, written to SHEET-hints.pdf
+      space = "6cm"                         # optional: the height of the answer box
+      vary = { a = [2, 3, 5] }              # optional: one choice per student with --roster
+
+    With --roster students.csv (id,name), each student gets SHEET-ID-questions.pdf with their name and their
+    own variant, and you get SHEET-solutions.pdf with every variant and SHEET-answers.csv, the key for
+    `symderiv check --answers`.
 
     An unchanged sheet (same file, templates and symderiv) is copied from the cache in OUTPUT/.symderiv-cache.
     Each TeX run stops after $SYMDERIV_TEX_TIMEOUT seconds (default 60); docs/sheets.md has the details.
@@ -264,10 +321,34 @@ def build(sheet, out_dir, keep_tex, templates, no_cache):
     from symderiv.app.sheet import build as build_sheet
 
     _warn_unsandboxed(templates)
+    if roster is not None:
+        _build_roster(sheet, roster, out_dir, keep_tex, templates, no_cache, appendix, seed)
+        return
     built = build_sheet(sheet, out_dir, keep_tex=keep_tex, templates=templates, use_cache=not no_cache,
-                        progress=lambda message: click.echo(message, err=True))
+                        progress=lambda message: click.echo(message, err=True), appendix=appendix)
     for path in built.files:
         click.echo(f"wrote {shown(path)}", err=True)
+
+
+def _build_roster(sheet, roster, out_dir, keep_tex, templates, no_cache, appendix, seed) -> None:
+    """build --roster: per-student PDFs, with a progress bar on stderr."""
+    from symderiv.app.roster import build_roster
+
+    if keep_tex:
+        raise click.UsageError("--tex keeps the sources of a single build; leave it out with --roster.")
+    built = build_roster(sheet, roster, out_dir, seed=seed, templates=templates, use_cache=not no_cache,
+                         appendix=appendix, progress=lambda message: click.echo(message, err=True), tick=_progress_bar)
+    click.echo(f"wrote {len(built.files)} files in {shown(out_dir)}"
+               f"{' (from the cache)' if built.cached else ''}", err=True)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """One line on stderr, redrawn: [#####.....] 12/30."""
+    filled = 30 * done // max(total, 1)
+    if sys.stderr.isatty():
+        click.echo(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", err=True, nl=done >= total)
+    elif done == total or 10 * done // total != 10 * (done - 1) // total:  # a log: one line per tenth
+        click.echo(f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}", err=True)
 
 
 def _read_text(path: Path) -> str:
@@ -347,7 +428,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 def _report_failures(solution, templates: Path | None = None) -> None:
     """One sentence on stderr per failing step (at most five), in the words of templates/prose/failures.j2."""
-    from symderiv.output.prose import words
+    from symderiv.output.wording import words
 
     for part, derivation, n in solution.failures()[:5]:
         click.echo(f"symderiv: {words(_failure(part, derivation, n), templates)}", err=True)

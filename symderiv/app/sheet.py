@@ -9,18 +9,21 @@ import datetime
 import tempfile
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from symderiv.app import cache
+from symderiv.app.sheet_fields import TEACHING_KEYS, substituted, substituted_prose, teaching_data, teaching_fields
 from symderiv.model.errors import DerivationFailed, InputError, TexFailed, TexMissing, nearest
-from symderiv.output.pdf import tex_timeout  # one timeout rule for every TeX run
+from symderiv.output.pdf import tex_timeout
+from symderiv.output.prose import check_prose  # one timeout rule for every TeX run
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
 
 SHEET_KEYS = ("title", "course", "author", "date", "problem")
-ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question")
+ENTRY_KEYS = ("name", "params", "expr", "wrt", "define", "points", "parts", "question") + TEACHING_KEYS
 KINDS = ("questions", "solutions")
+HINTS = "hints"  # the third document, written only when the sheet has hints
 MAX_SHEET_BYTES = 1_000_000
 
 
@@ -37,11 +40,31 @@ class Entry:
     points: int | float | None = None
     parts: tuple[str, ...] | None = None
     question: str | None = None
+    text: str | None = None
+    title: str | None = None
+    hint: tuple[str, ...] = ()
+    part_titles: dict = field(default_factory=dict)
+    space: str | None = None
+    vary: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         """How progress messages name the entry."""
         return self.name or f"d/d{self.wrt} {self.expr}"
+
+    def varied(self, choice: dict) -> "Entry":
+        """This entry with one value of each `vary` key put in: a parameter, or a name in expr, define and the math."""
+        if not choice:
+            return self
+        if self.name is not None:
+            return replace(self, params={**self.params, **{k: _param(v) for k, v in choice.items()}})
+        prose = {key: substituted_prose(getattr(self, key), choice) for key in ("text", "title") if getattr(self, key)}
+        return replace(self, expr=substituted(self.expr, choice), define=tuple(substituted(d, choice) for d in self.define),
+                       hint=tuple(substituted_prose(h, choice) for h in self.hint), **prose)
+
+    def first_choice(self) -> dict:
+        """The variant a build without a roster shows: the first value of each `vary` key."""
+        return {key: options[0] for key, options in self.vary.items()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +121,8 @@ def load_sheet(path: Path) -> Sheet:
 
 def _entry(table: dict, number: int, where: str) -> Entry:
     """One [[problem]] table, checked key by key."""
-    _known_keys(table, ENTRY_KEYS, where, "use name (with params) or expr (with wrt, define), plus points, parts, question")
+    _known_keys(table, ENTRY_KEYS, where, "use name (with params) or expr (with wrt, define), plus points, parts, question, "
+                "text, title, hint, part_titles, space, vary")
     if ("name" in table) == ("expr" in table):
         raise InputError(f'{where}: give either name = "softmax-jacobian" (a catalog problem) or expr = "..." '
                          'with wrt = "x" (an expression), not both and not neither.')
@@ -121,10 +145,13 @@ def _entry(table: dict, number: int, where: str) -> Entry:
     points = table.get("points")
     if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points < 1e6):
         raise InputError(f"{where}: points must be a number such as points = 10, not {_shown(points)}.")
+    if isinstance(table.get("question"), str):
+        check_prose(table["question"], f"{where}, question")
     return Entry(
         number=number, name=_text(table, "name", where), params={k: _param(v) for k, v in params.items()},
         expr=_text(table, "expr", where), wrt=_text(table, "wrt", where), define=_strings(table, "define", where),
         points=points, parts=_strings(table, "parts", where) or None, question=_text(table, "question", where),
+        **teaching_fields(table, where),
     )
 
 
@@ -207,6 +234,9 @@ def check_names(sheet: Sheet) -> None:
                              "(`symderiv list` shows them all).")
         try:
             parse_params(entry.params, module(entry.name).PARAMS, entry.name)
+            for key, options in entry.vary.items():  # with name, vary chooses parameters
+                for option in options:
+                    parse_params({**entry.params, key: _param(option)}, module(entry.name).PARAMS, entry.name)
         except InputError as error:
             raise InputError(f"{where}: {str(error).rstrip('.')}.") from None
 
@@ -237,26 +267,53 @@ def solve_entry(entry: Entry, path: Path):
     return solution
 
 
-def sheet_data(sheet: Sheet, solutions: list) -> dict:
-    """The sheet as plain data for the templates: questions numbered 1, 2, … with items (a), (b) when grouped."""
-    from symderiv.output.render import LETTERS, ROMAN, solution_data
+def sheet_data(sheet: Sheet, solutions: list, entries: list | None = None) -> dict:
+    """The sheet as plain data for the templates: questions numbered 1, 2, … with items (a), (b) when grouped.
 
+    `entries` are the sheet's entries as solved (one variant of each `vary`); by default the sheet's own."""
+    labels = item_labels(sheet)
+    items = [item_data(sheet, entry, solution, labels[entry.number])
+             for entry, solution in zip(entries or sheet.entries, solutions)]
+    return assembled(sheet, items)
+
+
+def item_labels(sheet: Sheet) -> dict[int, str | None]:
+    """Each entry's letter inside its question, (a), (b), …, or None when the question has one entry."""
+    from symderiv.output.render import LETTERS
+
+    labels = {}
+    for group in _groups(sheet.entries):
+        for n, entry in enumerate(group):
+            labels[entry.number] = LETTERS[n] if len(group) > 1 else None
+    return labels
+
+
+def _groups(entries) -> list[list]:
+    """Consecutive entries with the same question text, together."""
     groups: list[list] = []
-    for entry, solution in zip(sheet.entries, solutions):
-        if groups and entry.question is not None and groups[-1][0][0].question == entry.question:
-            groups[-1].append((entry, solution))
+    for entry in entries:
+        if groups and entry.question is not None and groups[-1][0].question == entry.question:
+            groups[-1].append(entry)
         else:
-            groups.append([(entry, solution)])
+            groups.append([entry])
+    return groups
+
+
+def assembled(sheet: Sheet, items: list[dict], student: dict | None = None) -> dict:
+    """The sheet's data from its items (item_data of each entry, in order), for one student or for everyone."""
+    from symderiv.output.prose import prose_latex
+    from symderiv.output.render import Latex
+
+    by_number = {item["entry"]: item for item in items}
     questions = []
-    for number, group in enumerate(groups, 1):
-        grouped = len(group) > 1
-        items = [{"label": LETTERS[n] if grouped else None, "entry": entry.number,
-                  "points": _number(entry.points) if grouped and entry.points is not None else None,
-                  "problem": solution_data(solution, parts=entry.parts, labels=ROMAN if grouped else LETTERS)}
-                 for n, (entry, solution) in enumerate(group)]
-        points = [entry.points for entry, _ in group if entry.points is not None]
-        questions.append({"number": number, "title": group[0][0].question,
-                          "points": _number(sum(points)) if points else None, "items": items})
+    for number, group in enumerate(_groups(sheet.entries), 1):
+        points = [entry.points for entry in group if entry.points is not None]
+        question = group[0].question
+        title = Latex(prose_latex(question, f"{sheet.path}, problem {group[0].number}, question")) if question else None
+        chosen = [by_number[entry.number] for entry in group]
+        questions.append({"number": number, "title": title, "points": _number(sum(points)) if points else None,
+                          "items": chosen, "hints": any(item["hints"] for item in chosen),
+                          "varies": any(entry.vary for entry in group)})
     first = questions[0]["items"][0]["problem"]
     totals = [entry.points for entry in sheet.entries if entry.points is not None]
     return {
@@ -264,7 +321,18 @@ def sheet_data(sheet: Sheet, solutions: list) -> dict:
         "questions": questions, "total_points": _number(sum(totals)) if totals else None,
         "verified": all(item["problem"]["verified"] for q in questions for item in q["items"]),
         "symderiv": first["symderiv"], "sympy": first["sympy"], "rule_names": first["rule_names"],
+        "hints": any(q["hints"] for q in questions), "appendix": "summary", "student": student,
     }
+
+
+def item_data(sheet: Sheet, entry: Entry, solution, label: str | None) -> dict:
+    """One problem of a question: its solution's data with the entry's title, text, hints and answer space."""
+    from symderiv.output.render import LETTERS, ROMAN, solution_data
+
+    problem = solution_data(solution, parts=entry.parts, labels=ROMAN if label else LETTERS)
+    return {"label": label, "entry": entry.number, "problem": problem, "expression": None,
+            "points": _number(entry.points) if label and entry.points is not None else None,
+            **teaching_data(entry, problem, f"{sheet.path}, problem {entry.number}")}
 
 
 def _number(value) -> str:
@@ -273,17 +341,20 @@ def _number(value) -> str:
 
 # --- building ---------------------------------------------------------------------------------------
 def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False, templates: Path | None = None,
-          use_cache: bool = True, progress: Callable[[str], None] = lambda message: None) -> Built:
-    """Write OUT/<stem>-questions.pdf and OUT/<stem>-solutions.pdf (and the .tex with keep_tex), all or none; reuse a cached build."""
+          use_cache: bool = True, progress: Callable[[str], None] = lambda message: None,
+          appendix: str = "summary") -> Built:
+    """Write OUT/<stem>-questions.pdf and OUT/<stem>-solutions.pdf (and -hints.pdf when the sheet has hints; the .tex
+    with keep_tex), all or none; reuse a cached build. `appendix` is none, summary or full."""
     sheet = load_sheet(path)
     out_dir = Path(out_dir)
     stem = sheet.path.stem
-    names = {f"{kind}.{ext}": f"{stem}-{kind}.{ext}" for kind in KINDS for ext in ("pdf", "tex")}
+    kinds = sheet_kinds(sheet)
+    names = {f"{kind}.{ext}": f"{stem}-{kind}.{ext}" for kind in kinds for ext in ("pdf", "tex")}
     wanted = [name for name in names if keep_tex or name.endswith(".pdf")]
     for name in names:
         check_destination(out_dir / names[name])
     store = cache.BuildCache(out_dir / cache.CACHE_DIRNAME) if use_cache else None
-    key = cache.build_key(sheet.source, templates) if use_cache else None
+    key = cache.build_key(sheet.source, templates, f"appendix={appendix}".encode()) if use_cache else None
     if store is not None and (hit := store.get(key, list(names))):
         files = place_files({out_dir / names[name]: hit[name] for name in wanted})
         progress(f"{sheet.path}: unchanged since the last build; copied from {store.root}")
@@ -297,9 +368,9 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
     solutions = []
     for n, entry in enumerate(sheet.entries, 1):
         progress(f"[{n}/{len(sheet.entries)}] deriving {entry.label}")
-        solutions.append(solve_entry(entry, sheet.path))
-    data = sheet_data(sheet, solutions)
-    progress("typesetting the questions and the solutions")
+        solutions.append(solve_entry(entry.varied(entry.first_choice()), sheet.path))
+    data = {**sheet_data(sheet, solutions, [e.varied(e.first_choice()) for e in sheet.entries]), "appendix": appendix}
+    progress(f"typesetting the {', the '.join(kinds[:-1])} and the {kinds[-1]}")
     with tempfile.TemporaryDirectory(prefix="symderiv-sheet-", ignore_cleanup_errors=True) as work:
         try:
             staged = _typeset(data, Path(work), templates, timeout, {name: out_dir / names[name] for name in names})
@@ -315,19 +386,26 @@ def build(path: Path, out_dir: Path = Path("output"), *, keep_tex: bool = False,
     return Built(files=files, cached=False)
 
 
+def sheet_kinds(sheet: Sheet) -> tuple[str, ...]:
+    """The documents a build writes: questions and solutions, and hints when some problem has a hint."""
+    return KINDS + ((HINTS,) if any(entry.hint for entry in sheet.entries) else ())
+
+
 def _typeset(data: dict, work: Path, templates: Path | None, timeout: float, destinations: dict) -> dict[str, Path]:
-    """Both documents rendered and compiled side by side in `work`; nothing is placed yet; interrupted, TeX is stopped."""
+    """The documents of `destinations` ({kind.pdf: path}) rendered and compiled side by side in `work`; nothing is
+    placed yet; interrupted, TeX is stopped."""
+    kinds = tuple(dict.fromkeys(name.partition(".")[0] for name in destinations))
     from symderiv.output.pdf import compile_pdf, kill_running
     from symderiv.output.render import render_template
 
     staged = {}
-    for kind in KINDS:
+    for kind in kinds:
         staged[f"{kind}.tex"] = work / f"{kind}.tex"
         staged[f"{kind}.tex"].write_text(render_template(f"sheet-{kind}.tex.j2", data, templates), encoding="utf-8")
         staged[f"{kind}.pdf"] = work / f"{kind}.pdf"
-    with ThreadPoolExecutor(max_workers=len(KINDS)) as pool:
+    with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
         jobs = {kind: pool.submit(compile_pdf, staged[f"{kind}.tex"].read_text(encoding="utf-8"),
-                                  staged[f"{kind}.pdf"], timeout=timeout) for kind in KINDS}
+                                  staged[f"{kind}.pdf"], timeout=timeout) for kind in kinds}
         try:
             for kind, job in jobs.items():
                 try:

@@ -1,86 +1,75 @@
-"""Prose: the words of titles, remarks and messages live in templates/prose/FILE.j2, one Jinja macro per text.
-
-The core names a macro and hands over values (`model.problem.Prose`); here the macro is rendered and each
-sympy value is printed as a formula of the format: one-line text for text and Markdown, `$…$` for LaTeX,
-where the words around it are escaped.
-"""
+"""Prose with math, as a sheet's `text`, `title` and `hint` are written: `$…$` holds a symderiv expression, read by
+the safe parser and printed as LaTeX; everything else is text, escaped, so no TeX passes through from a sheet.
+`\\$` is a literal dollar sign. Splitting is cheap (no sympy); printing imports the parser and the printer."""
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import sympy as sp
-
-from symderiv.model.errors import InputError
-from symderiv.model.problem import Prose
-from symderiv.output.printing import to_latex, to_text
-from symderiv.output.render import Latex, environment, escape_tex, template_errors
-
-OPEN, CLOSE = "\x02", "\x03"  # around a formula's LaTeX in the rendered words, until the words are escaped
-FORMULA = re.compile(f"{OPEN}([^{CLOSE}]*){CLOSE}")
-# render's keys whose data is built from sympy alone, so holds no Prose
-FROM_SYMPY = frozenset({"derivation", "audit", "result", "statement", "matrix", "definitions", "rules", "rule_names",
-                        "lhs", "steps", "uses", "conditions", "conditions_text"})
+FIX = "write math as $sigmoid(w*x + b)$, one expression between two single dollars, and \\$ for a dollar sign"
 
 
-class Formula:
-    """A sympy value inside prose: prints as one-line text, or for LaTeX as a marked formula that `words` keeps."""
-
-    def __init__(self, expr, tex: bool):
-        self.expr, self.tex = expr, tex
-
-    def __str__(self) -> str:
-        return f"{OPEN}{to_latex(self.expr)}{CLOSE}" if self.tex else to_text(self.expr)
+class ProseError(ValueError):
+    """Prose whose dollars do not pair up; the message says what is wrong, without where."""
 
 
-def words(item: Prose, templates: Path | None = None, *, tex: bool = False) -> str:
-    """The words of `item` (`--templates` first), as plain text, or as LaTeX (a `Latex` string) when tex."""
-    file, _, name = item.key.partition("/")
-    template = f"prose/{file}.j2"
-    with template_errors(template):
-        macro = getattr(environment(False, templates).get_template(template).module, name, None)
-    if macro is None or not callable(macro):
-        raise InputError(f"template {template} has no macro {name!r}; restore it from symderiv's templates.")
-    with template_errors(f"{template} (macro {name})"):
+def split_prose(text: str) -> list[tuple[str, str]]:
+    """The pieces of `text`: ("text", …) and ("math", …) in order, or ProseError for $$ or an unpaired $."""
+    pieces, current, math = [], "", False
+    n = 0
+    while n < len(text):
+        char = text[n]
+        if char == "\\" and text[n + 1:n + 2] == "$":
+            current, n = current + "$", n + 2
+            continue
+        if char == "$":
+            if text[n + 1:n + 2] == "$":
+                raise ProseError("$$ (display math) is not supported")
+            if math and not current.strip():
+                raise ProseError("it holds an empty $ $")
+            pieces.append(("math" if math else "text", current))
+            current, math = "", not math
+        else:
+            current += char
+        n += 1
+    if math:
+        raise ProseError("a $ is never closed")
+    pieces.append(("text", current))
+    return [(kind, piece) for kind, piece in pieces if piece or kind == "math"]
+
+
+def check_prose(text: str, where: str) -> None:
+    """InputError naming `where` and the fix when the dollars of `text` do not pair up (cheap, no sympy)."""
+    from symderiv.model.errors import InputError
+
+    try:
+        split_prose(text)
+    except ProseError as error:
+        raise InputError(f"{where}: {error}; {FIX}.") from None
+
+
+def prose_latex(text: str, where: str, substitute=lambda math: math) -> str:
+    """LaTeX of the prose: text escaped, each $…$ (an expression, or expressions joined by =) parsed and printed as
+    typed; `substitute` rewrites the math first."""
+    from symderiv.model.errors import InputError, SymderivError
+    from symderiv.output.render import escape_tex
+    from symderiv.read.verbatim import verbatim_latex
+
+    check_prose(text, where)
+    out = []
+    for kind, piece in split_prose(text):
+        if kind == "text":
+            out.append(escape_tex(piece))
+            continue
         try:
-            said = str(macro(**{key: _shown(value, tex) for key, value in item.values}))
-        except TypeError as error:
-            raise InputError(f"template {template}, macro {name}: {error}; fix the template.") from None
-    said = " ".join(said.split())  # the template may wrap its lines; the page decides the breaks
-    return _latex(said) if tex else said
+            out.append(r"\(" + " = ".join(verbatim_latex(side) for side in substitute(piece).split("=")) + r"\)")
+        except SymderivError as error:
+            shown = piece if len(piece) <= 40 else piece[:37] + "..."
+            raise InputError(f"{where}: the math ${shown}$ is not a symderiv expression ({str(error).rstrip('.')}); "
+                             f"{FIX}.") from None
+    return "".join(out)
 
 
-def resolve(value, templates: Path | None = None, *, tex: bool = False):
-    """A template context with every Prose in it (in dicts and lists) turned into its words.
-
-    What holds no Prose is returned as it is, not copied, and the data render builds from sympy alone
-    (derivations, expressions, audits) is not searched: in a long derivation it is most of the context.
-    """
-    if isinstance(value, Prose):
-        return words(value, templates, tex=tex)
-    if isinstance(value, dict):
-        done = {key: resolve(item, templates, tex=tex) for key, item in value.items()
-                if key not in FROM_SYMPY and isinstance(item, (Prose, dict, list))}
-        changed = {key: item for key, item in done.items() if item is not value[key]}
-        return {**value, **changed} if changed else value
-    if isinstance(value, list):
-        done = [resolve(item, templates, tex=tex) for item in value]
-        return done if any(new is not old for new, old in zip(done, value)) else value
-    return value
-
-
-def _shown(value, tex: bool):
-    """A value as the macro sees it: sympy values become formulas, tuples lists of shown values."""
-    if isinstance(value, (sp.Basic, sp.MatrixBase)):
-        return Formula(value, tex)
-    if isinstance(value, str):  # words, never a formula's marks: a string cannot smuggle raw LaTeX in
-        return value.replace(OPEN, "").replace(CLOSE, "")
-    if isinstance(value, (list, tuple)):
-        return [_shown(item, tex) for item in value]
-    return value
-
-
-def _latex(said: str) -> Latex:
-    """Rendered words as LaTeX: the words escaped, each marked formula set in $…$."""
-    pieces = FORMULA.split(said)  # words, formula, words, formula, …, words
-    return Latex("".join(f"${piece}$" if n % 2 else escape_tex(piece) for n, piece in enumerate(pieces)))
+def prose_text(text: str) -> str:
+    """The prose for the terminal: the dollars dropped, the math as typed."""
+    try:
+        return "".join(piece for _, piece in split_prose(text))
+    except ProseError:
+        return text

@@ -243,7 +243,7 @@ def to_json(data: dict) -> str:
 def render(data: dict, fmt: str, templates: Path | None = None) -> str:
     """The solution in one format: json directly, the others through their Jinja template."""
     if fmt == "json":
-        from symderiv.output.prose import resolve
+        from symderiv.output.wording import resolve
 
         return to_json(resolve(data, templates))
     return render_template(FORMATS[fmt], data, templates, tex=fmt == "tex")
@@ -253,7 +253,7 @@ def render_template(name: str, context: dict, templates: Path | None = None, *, 
     """Any template by file name (e.g. a sheet's), with the LaTeX-safe environment unless tex is False."""
     if templates is not None and (templates / "rule_names.json").is_file():
         context = {**context, "rule_names": {**context.get("rule_names", {}), **_names_file(templates / "rule_names.json")}}
-    from symderiv.output.prose import resolve
+    from symderiv.output.wording import resolve
 
     context = resolve(context, templates, tex=tex)
     with template_errors(name):
@@ -335,7 +335,7 @@ def _public(value):
     if isinstance(value, list):
         return [_public(v) for v in value]
     if isinstance(value, Prose):
-        from symderiv.output.prose import words
+        from symderiv.output.wording import words
 
         return words(value)
     return value

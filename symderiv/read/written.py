@@ -149,13 +149,26 @@ def _line_data(line: WrittenLine, previous: WrittenLine | None) -> dict:
     found = line.counterexample
     data = {"number": line.number, "previous": previous.number if previous else None, "source": line.source,
             "text": to_text(line.expr),
-            "latex": to_latex(line.expr), "justification": line.justification, "status": "first",
+            "latex": _as_written(line), "justification": line.justification, "status": "first",
             "method": "", "detail": "", "counterexample": None}
     if line.check is not None:
         data.update(status=_status(line.check), method=line.check.method, detail=line.check.detail)
     if found is not None:
         data["counterexample"] = dict(zip(("where", "previous", "this"), (found.where(), *found.values())))
     return data
+
+
+def _as_written(line: WrittenLine) -> str:
+    """The line's LaTeX in the writer's own order, unevaluated (a derivative line d/dVAR EXPR as ∂/∂VAR (EXPR))."""
+    from symderiv.read.verbatim import verbatim_latex
+
+    derivative = _DERIVATIVE_LINE.match(line.source)
+    try:
+        if derivative and isinstance(line.expr, sp.Derivative):
+            return rf"\frac{{\partial}}{{\partial {to_latex(line.expr.variables[0])}}} \left({verbatim_latex(derivative[2])}\right)"
+        return verbatim_latex(line.source)
+    except SymderivError:  # read once already; any doubt prints sympy's form
+        return to_latex(line.expr)
 
 
 def _status(check: Check) -> str:
