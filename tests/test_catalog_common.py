@@ -10,6 +10,7 @@ import sympy as sp
 
 from mutation import assert_fails_only_where_allowed, mutate, step_at, step_paths
 from symderiv import catalog
+from symderiv.output.wording import words
 from symderiv.output.render import render, solution_data
 from symderiv.check.verify import verify
 
@@ -27,6 +28,11 @@ def solved(name, **params):
 
 def part(solution, part_id):
     return next(p for p in solution.parts if p.id == part_id)
+
+
+def said(prose) -> list[str]:
+    """Remarks (or titles) as the text output shows them, from the default templates."""
+    return [words(item) for item in prose]
 
 
 

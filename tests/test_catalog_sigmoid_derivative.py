@@ -4,7 +4,7 @@ import sympy as sp
 
 from symderiv import catalog
 from symderiv.model.functions import sigmoid
-from test_catalog_common import solved
+from test_catalog_common import said, solved
 
 p = sp.Symbol("p")
 
@@ -42,4 +42,4 @@ def test_no_conditions_the_sigmoid_is_smooth():
 
 def test_the_remark_quotes_the_derived_lemma():
     solution = solved("sigmoid-derivative")
-    assert any("σ(p)·(1 − σ(p))" in remark for remark in solution.remarks)
+    assert any("σ(p)·(1 − σ(p))" in remark for remark in said(solution.remarks))

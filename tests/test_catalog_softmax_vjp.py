@@ -5,7 +5,7 @@ import sympy as sp
 
 from symderiv.model.definitions import unfold
 from symderiv.model.symbols import N, index, vector
-from test_catalog_common import agree, solved
+from test_catalog_common import agree, said, solved
 
 X, SIGMA, V = vector("x"), vector("sigma"), vector("v")
 i, j = index("i"), index("j")
@@ -61,4 +61,4 @@ def test_every_index_step_was_decided_for_every_n():
 
 
 def test_the_cost_remark():
-    assert any("O(N)" in r and "O(N²)" in r for r in solved("softmax-vjp").remarks)
+    assert any("O(N)" in r and "O(N²)" in r for r in said(solved("softmax-vjp").remarks))

@@ -14,6 +14,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symderiv.model import functions
 from symderiv.output import render
+from symderiv.output.wording import words
 from symderiv.output.render import Latex, escape_tex
 from symderiv.model.symbols import index, vector
 
@@ -92,7 +93,8 @@ def test_top_level(public, softmax):
 
     assert public["symderiv"] == __version__
     assert public["title"] == softmax.title
-    assert public["remarks"] == list(softmax.remarks)
+    assert public["remarks"] == [words(remark) for remark in softmax.remarks]
+    assert public["remarks"][0].startswith("The lecture note writes the off-diagonal entry as ∂σᵢ/∂xⱼ")
 
 
 def test_parts(public):

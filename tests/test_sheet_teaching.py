@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from symderiv.app.cli import main
+from symderiv.output.wording import words
 from symderiv.app.sheet import load_sheet, sheet_data, solve_entry
 from symderiv.model.errors import InputError
 from test_sheet import pdf_pages, squeeze, tex_test, write
@@ -94,7 +95,7 @@ def test_part_titles_replace_the_default_and_must_name_a_part(tmp_path):
     sheet = load_sheet(good)
     data = sheet_data(sheet, [solve_entry(sheet.entries[0], sheet.path)])
     parts = data["questions"][0]["items"][0]["problem"]["parts"]
-    assert parts[0]["title"] == r"On the diagonal: \(\sigma_{i}\)" and parts[1]["title"].startswith("Off-diagonal")
+    assert parts[0]["title"] == r"On the diagonal: \(\sigma_{i}\)" and words(parts[1]["title"]).startswith("Off-diagonal")
     bad = write(tmp_path, 'title = "T"\n[[problem]]\nname = "softmax-jacobian"\npart_titles = { diag = "x" }\n', "b.toml")
     sheet = load_sheet(bad)
     with pytest.raises(InputError, match="part_titles names no part 'diag'; its parts are"):

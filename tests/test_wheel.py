@@ -32,9 +32,11 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_the_wheel_ships_every_template_file(wheel):
     shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("symderiv/templates/")}
-    expected = {f"symderiv/templates/{p.name}" for p in (REPO / "templates").iterdir() if p.is_file()}
+    expected = {f"symderiv/templates/{p.relative_to(REPO / 'templates').as_posix()}"
+                for p in (REPO / "templates").rglob("*") if p.is_file()}
     assert expected and expected <= shipped
     assert "symderiv/templates/rule_names.json" in shipped
+    assert "symderiv/templates/prose/softmax-cross-entropy.j2" in shipped
 
 
 @pytest.mark.slow
@@ -55,6 +57,7 @@ def test_a_problem_renders_from_the_installed_wheel(wheel, tmp_path):
     assert r"\begin{document}" in result.stdout and r"\end{document}" in result.stdout
     assert "quotient rule (Trick 1)" in result.stdout  # a rule name from rule_names.json
     assert r"by \partref{a}" in result.stdout
+    assert "The whole matrix" in result.stdout  # a part title from templates/prose/ in the wheel
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from symderiv.app.budget import Overtime, time_budget
 from symderiv.model.errors import InputError, SymderivError
 from symderiv.output.pdf import Terminated, tex_stops_on_signals
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
+
+if TYPE_CHECKING:  # imported when needed: `symderiv --help` stays fast
+    from symderiv.model.problem import Prose
 
 FORMAT_CHOICES = ("text", "tex", "md", "json", "pdf", "html", "numpy", "jax")
 CHECKED_FILES = ("pdf", "numpy", "jax")  # written only for a verified derivation
@@ -130,7 +134,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
     _before_writing(output, fmt, templates)
     solution = _solution(problem, params, method, expr, wrt, defines, fold=not no_fold)
     if fmt in CHECKED_FILES and not solution.verified:  # as `build`: a PDF is written only for a verified derivation
-        _report_failures(solution)
+        _report_failures(solution, templates)
         click.echo(f"symderiv: no {'PDF' if fmt == 'pdf' else fmt + ' code'} was written; any earlier file is unchanged.",
                    err=True)
         sys.exit(1)
@@ -140,7 +144,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
 
         _emit(render_data(with_hints(solution_data(solution), ladder=hints, steps=steps), "text", templates), output)
         if not solution.verified:
-            _report_failures(solution)
+            _report_failures(solution, templates)
             sys.exit(1)
         return
     if fmt == "pdf":
@@ -148,7 +152,7 @@ def derive(problem, fmt, output, params, method, templates, expr, wrt, defines, 
     else:
         _emit(render(solution, PRESENTED.get(fmt, fmt), templates=templates), output)
     if not solution.verified:
-        _report_failures(solution)
+        _report_failures(solution, templates)
         sys.exit(1)
 
 
@@ -424,19 +428,24 @@ def _emit(text: str, output: Path | None) -> None:
     click.echo(f"wrote {shown(output)}", err=True)
 
 
-def _report_failures(solution) -> None:
-    from symderiv.output.printing import to_text
+def _report_failures(solution, templates: Path | None = None) -> None:
+    """One sentence on stderr per failing step (at most five), in the words of templates/prose/failures.j2."""
+    from symderiv.output.wording import words
 
     for part, derivation, n in solution.failures()[:5]:
-        previous = derivation.lhs if n == 0 else derivation.steps[n - 1].rhs
-        step = derivation.steps[n]
-        if step.rule == "unknown":
-            click.echo(f"symderiv: no rule applies to {to_text(step.rhs)}, so this derivation is incomplete "
-                       "and nothing in it is verified.", err=True)
-            continue
-        verdict = "is false" if step.check and step.check.ok is False else "could not be verified"
-        detail = f" ({step.check.detail})" if step.check and step.check.detail else ""
-        if step.check and step.check.method == "justification":
-            verdict, detail = "has the wrong justification", ": the two sides are equal, but the rule does not produce it"
-        click.echo(f"symderiv: in part {part.id}, the step {to_text(previous)} = {to_text(step.rhs)} "
-                   f"[{step.rule}] {verdict}{detail}.", err=True)
+        click.echo(f"symderiv: {words(_failure(part, derivation, n), templates)}", err=True)
+
+
+def _failure(part, derivation, n: int) -> Prose:
+    """What went wrong at step n of a part's derivation: no rule applies, or the link is false or unverified."""
+    from symderiv.model.problem import prose
+
+    previous = derivation.lhs if n == 0 else derivation.steps[n - 1].rhs
+    step = derivation.steps[n]
+    if step.rule == "unknown":
+        return prose("failures", "no_rule", rhs=step.rhs)
+    check = step.check
+    outcome = ("justification" if check and check.method == "justification" else
+               "false" if check and check.ok is False else "unverified")
+    return prose("failures", "step", part=part.id, previous=previous, rhs=step.rhs, rule=step.rule, outcome=outcome,
+                 detail=check.detail if check and check.detail else "")

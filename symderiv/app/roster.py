@@ -27,6 +27,7 @@ from typing import Callable
 
 from symderiv.app import cache
 from symderiv.app.sheet import Built, Sheet, item_labels, load_sheet, sheet_kinds
+from symderiv.model.problem import Prose
 from symderiv.model.errors import DerivationFailed, InputError, SymderivError, TexFailed, TexMissing
 from symderiv.output.resources import check_destination, place_files, read_capped, shown
 
@@ -121,6 +122,10 @@ def _plain(value):
         return {key: _plain(value[key]) for key in value}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, Prose):  # a part title or remark: its words, as the sheets' LaTeX shows them
+        from symderiv.output.wording import words
+
+        return words(value, tex=True)
     return value
 
 

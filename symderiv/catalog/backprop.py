@@ -9,8 +9,7 @@ from symderiv.derive.leibniz import derive_backward
 from symderiv.model.definitions import Definition
 from symderiv.model.functions import relu, sigmoid
 from symderiv.derive.planner import Planner, derive
-from symderiv.output.printing import to_text
-from symderiv.model.problem import Param, Part, Solution
+from symderiv.model.problem import Param, Part, Prose, Solution, prose
 from symderiv.model.symbols import scalar
 from symderiv.check.verify import verify
 
@@ -49,25 +48,6 @@ NOTES = {
                    "relu": "from the pre-activation of the current layer: 1 where it is positive, else 0"},
     "weight": "weight of the next layer, known from the forward pass",
     "input": "input of the current layer",
-}
-TITLES = {
-    "weight": "The gradient of the weight {w} (layer {l}): the chain rule along the network",
-    "delta": "∂E/∂w₁ the backpropagation way: δ = ∂E/∂p of each layer, from the δ of the layer above",
-}
-REMARKS = {
-    "slip": "A common slip (the lecture note makes it) is ∂E/∂z = (d − z): the chain rule on ½(d − z)² carries the "
-            "inner derivative ∂(d − z)/∂z = −1, so the sign flips. sympy's own derivative of the loss gives {oracle}, "
-            "and every gradient above inherits that sign.",
-    "lemma": "The sigmoid factors use the lemma proved in the problem sigmoid-derivative (the `sigmoid` rule): "
-             "it is cited in every layer, not re-derived.",
-    "delta": "Each step of the last part substitutes one δ: the same short derivation for every layer, so the whole "
-             "gradient costs one backward sweep, linear in the number of layers. At every layer the weight's "
-             "gradient is the δ of its layer times the layer's input, as in the first two steps.",
-    "bce": "The cross-entropy needs 0 < z < 1, so the output layer is a sigmoid whatever the hidden activation. "
-           "Its factor z(1 − z) of σ′ cancels the denominator of ∂E/∂z, and the output δ is {delta}: "
-           "the algebra step of its derivation shows the cancellation.",
-    "relu": "relu′(p) = H(p) is 1 where p > 0 and 0 where p < 0. At p = 0 relu has no derivative; the convention "
-            "relu′(0) = 0 (H(0) = 0) is used, which is why the conditions list p ≠ 0 for the classical derivative.",
 }
 
 
@@ -114,10 +94,10 @@ def solve(params: dict, method: str = "auto") -> Solution:
     parts = []
     for l in range(layers, 0, -1):
         derivation = verify(derive(E, weights[l - 1], planner=planner, **options), definitions)
-        title = TITLES["weight"].format(w=to_text(weights[l - 1]), l=l)
+        title = prose(NAME, "weight", w=weights[l - 1], l=l)
         parts.append(Part(id=f"dE_dw{l}", title=title, derivation=with_relu(derivation, pre, activation)))
     backward = verify(derive_backward(E, weights[0], tuple(pre), planner=planner, **options), definitions)
-    parts.append(Part(id="delta", title=TITLES["delta"], derivation=with_relu(backward, pre, activation)))
+    parts.append(Part(id="delta", title=prose(NAME, "delta"), derivation=with_relu(backward, pre, activation)))
     return Solution(problem=NAME, title=TITLE, question=question(params), definitions=definitions, parts=tuple(parts),
                     remarks=remarks(E, pre, outputs, definitions, activation, loss, planner, method), params=params)
 
@@ -140,18 +120,18 @@ def with_relu(derivation, pre, activation: str):
     return dataclasses.replace(derivation, conditions=derivation.conditions + extra) if extra else derivation
 
 
-def remarks(E, pre, outputs, definitions, activation, loss, planner, method) -> tuple[str, ...]:
+def remarks(E, pre, outputs, definitions, activation, loss, planner, method) -> tuple[Prose, ...]:
     """The solution's remarks; the formulas in them are derived here, not typed."""
     found = []
     if loss == "mse":
         loss_expr = next(d.expr for d in definitions if d.name == E)
-        found.append(REMARKS["slip"].format(oracle=to_text(sp.diff(loss_expr, outputs[-1]))))
+        found.append(prose(NAME, "slip", oracle=sp.diff(loss_expr, outputs[-1])))
     if activation == "sigmoid" or loss == "bce":
-        found.append(REMARKS["lemma"])
+        found.append(prose(NAME, "lemma"))
     if loss == "bce":
         delta = derive(E, pre[-1], planner=planner, definitions=definitions, method=method)
-        found.append(REMARKS["bce"].format(delta=to_text(delta.result)))
+        found.append(prose(NAME, "bce", delta=delta.result))
     if activation == "relu":
-        found.append(REMARKS["relu"])
-    found.append(REMARKS["delta"])
+        found.append(prose(NAME, "relu"))
+    found.append(prose(NAME, "sweep"))
     return tuple(found)

@@ -4,8 +4,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symderiv.derive.planner import derive
-from symderiv.output.printing import to_text
-from symderiv.model.problem import Param, Part, Solution
+from symderiv.model.problem import Param, Part, Solution, prose
 from symderiv.derive.sums import shorthand
 from symderiv.model.symbols import N, index, vector
 from symderiv.check.verify import verify
@@ -21,13 +20,7 @@ QUESTION = (
 )
 PARAMS = {"n": Param(name="n", default=4, low=1, high=64, help="the size of the explicit row vector D_zℓ")}
 EXAMPLE = (0, 0, 1, 0)  # the lecture note's one-hot target
-TITLES = {"gradient": "The entry ∂ℓ/∂z_i: the index sum and the Kronecker delta"}
-REMARKS = (
-    "The lecture note writes the sum with the index i of the derivative; here it runs over j, so that "
-    "only the term j = i survives the Kronecker delta.",
-    "For the lecture note's one-hot target t = {example}, the gradient is {gradient}: only the true class "
-    "receives a gradient, and it is undefined where that class has probability z = 0 (the conditions above).",
-)
+ELL = shorthand("ell", "ℓ", r"\ell")  # the loss, by name
 
 
 def solve(params: dict, method: str = "auto") -> Solution:
@@ -38,9 +31,10 @@ def solve(params: dict, method: str = "auto") -> Solution:
     derivation = verify(derive(loss, z[i], method=method))
     entry = derivation.result
     statement = sp.Eq(shorthand("D_z_ell", "D_zℓ", r"D_{z} \ell"), row(entry, i, params["n"]), evaluate=False)
-    part = Part(id="gradient", title=TITLES["gradient"], derivation=derivation, statement=statement)
+    title = prose(NAME, "gradient", entry=sp.Derivative(ELL, z[i]))
+    part = Part(id="gradient", title=title, derivation=derivation, statement=statement)
     example = row(entry, i, len(EXAMPLE)).xreplace({t[a + 1]: value for a, value in enumerate(EXAMPLE)})
-    remarks = (REMARKS[0], REMARKS[1].format(example=list(EXAMPLE), gradient=to_text(example)))
+    remarks = (prose(NAME, "summation_index"), prose(NAME, "one_hot", example=EXAMPLE, gradient=example))
     return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(), parts=(part,), remarks=remarks,
                     params=params)
 

@@ -9,7 +9,7 @@ from symderiv.derive.matrices import read_back
 from symderiv.derive.sums import shorthand
 from symderiv.derive.planner import derive
 from symderiv.model.definitions import Definition
-from symderiv.model.problem import Part, Solution
+from symderiv.model.problem import Part, Solution, prose
 from symderiv.model.symbols import N, bound, index, vector
 
 NAME = "dense-layer"
@@ -22,18 +22,6 @@ QUESTION = (
     r"Find $\partial E / \partial y$, $\partial E / \partial W$, $\partial E / \partial b$ and $\partial E / \partial x$."
 )
 PARAMS: dict = {}
-TITLES = {
-    "output": "The error at the output, named δ",
-    "weights": "The weights: the outer product δxᵀ",
-    "bias": "The bias",
-    "input": "The input: the transposed product Wᵀδ",
-}
-REMARKS = (
-    "Each gradient is derived in index form by the chain rule through y_i; the matrix form is read back from "
-    "the index form and checked entry by entry at sizes where N ≠ M, so a missing transpose cannot pass.",
-)
-
-
 def solve(params: dict, method: str = "auto") -> Solution:
     """Derive each gradient by the planner, read back its matrix form, and check every link and entry."""
     W, x, b, t, y, delta = (vector(n) for n in ("W", "x", "b", "t", "y", "delta"))
@@ -51,16 +39,16 @@ def solve(params: dict, method: str = "auto") -> Solution:
         derivation = verify(derive(E, variable, definitions=definitions, method=method), definitions)
         parts.append(_part(name, derivation, free, sizes, variable))
     return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=definitions, parts=tuple(parts),
-                    remarks=REMARKS, params=params)
+                    remarks=(prose(NAME, "read_back"),), params=params)
 
 
 def _part(name: str, derivation, free: tuple, sizes: dict, variable) -> Part:
     """A part with its matrix form, when the result has one, checked entry by entry."""
     matrix = read_back(derivation.result, free, sizes)
     if matrix is None:
-        return Part(id=name, title=TITLES[name], derivation=derivation)
+        return Part(id=name, title=prose(NAME, name), derivation=derivation)
     name_of = str(variable.base)
     gradient = shorthand(f"dE_d{name_of}", f"∂E/∂{name_of}", rf"\frac{{\partial E}}{{\partial {name_of}}}")
     statement = sp.Eq(gradient, matrix, evaluate=False)
     check = check_entries(derivation.result, matrix, free, sizes)
-    return Part(id=name, title=TITLES[name], derivation=derivation, statement=statement, checks=(check,))
+    return Part(id=name, title=prose(NAME, name), derivation=derivation, statement=statement, checks=(check,))

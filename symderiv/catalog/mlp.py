@@ -11,7 +11,7 @@ from symderiv.derive.sums import shorthand
 from symderiv.derive.vectors import derive_cited
 from symderiv.model.definitions import Definition
 from symderiv.model.functions import sigmoid
-from symderiv.model.problem import Param, Part, Solution
+from symderiv.model.problem import Param, Part, Solution, prose
 from symderiv.model.symbols import bound, index, vector
 
 NAME = "mlp"
@@ -32,18 +32,6 @@ PARAMS = {
 }
 ACTIVATIONS = {"sigmoid": sigmoid, "tanh": sp.tanh}
 ACTIVATION_TEXT = {"sigmoid": r"\sigma", "tanh": r"\tanh"}
-TITLES = {
-    "output": "The output layer {L}: its δ from the loss",
-    "delta": "Layer {l} from layer {m}: the δ recursion through the weights of layer {m}",
-    "weights": "The weights of layer {l}: its δ times its input",
-}
-REMARKS = (
-    "Each δ is derived from the δ of the layer above by one short derivation, so the whole gradient costs one "
-    "backward sweep, linear in the number of layers; every matrix form is read back from the index form and "
-    "checked entry by entry at unequal layer sizes.",
-)
-
-
 def network(layers: int, activation: str):
     """The sizes, vectors and definitions of the network, in forward order (p¹ first, E last)."""
     f = ACTIVATIONS[activation]
@@ -73,20 +61,20 @@ def solve(params: dict, method: str = "auto") -> Solution:
     planner = Planner()
     L = layers
     output = verify(derive(E, pre[L][a], planner=planner, **options), definitions)
-    parts = [_part("output", TITLES["output"].format(L=L), output, (a,), {a: sizes[L]}, f"delta{L}", "δ" + str(L))]
+    parts = [_part("output", prose(NAME, "output", L=L), output, (a,), {a: sizes[L]}, f"delta{L}", "δ" + str(L))]
     for l in range(L - 1, 0, -1):
         lhs = sp.Sum(deltas[l + 1][k] * sp.Derivative(pre[l + 1][k], pre[l][a]), (k, 1, sizes[l + 1]))
         derivation = verify(derive_cited(lhs, planner=planner, **options), definitions)
-        title = TITLES["delta"].format(l=l, m=l + 1)
+        title = prose(NAME, "delta", l=l, m=l + 1)
         parts.append(_part(f"delta{l}", title, derivation, (a,), {a: sizes[l]}, f"delta{l}", "δ" + str(l)))
     for l in range(L, 0, -1):
         lhs = sp.Sum(deltas[l][k] * sp.Derivative(pre[l][k], weights[l][a, c]), (k, 1, sizes[l]))
         derivation = verify(derive_cited(lhs, planner=planner, **options), definitions)
-        parts.append(_part(f"weights{l}", TITLES["weights"].format(l=l), derivation, (a, c),
+        parts.append(_part(f"weights{l}", prose(NAME, "weights", l=l), derivation, (a, c),
                            {a: sizes[l], c: sizes[l - 1]}, f"dE_dW{l}", f"∂E/∂W{l}"))
     question = QUESTION.format(layers=L, activation=ACTIVATION_TEXT[activation])
     return Solution(problem=NAME, title=TITLE, question=question, definitions=definitions, parts=tuple(parts),
-                    remarks=REMARKS, params=params)
+                    remarks=(prose(NAME, "sweep"),), params=params)
 
 
 def _part(name: str, title: str, derivation, free: tuple, sizes: dict, symbol: str, text: str) -> Part:

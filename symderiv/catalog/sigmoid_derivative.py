@@ -6,8 +6,7 @@ import sympy as sp
 from symderiv.model.definitions import Definition
 from symderiv.model.functions import sigmoid
 from symderiv.derive.planner import derive
-from symderiv.output.printing import to_text
-from symderiv.model.problem import Part, Solution
+from symderiv.model.problem import Part, Solution, prose
 from symderiv.model.symbols import scalar
 from symderiv.check.verify import verify
 
@@ -19,13 +18,6 @@ QUESTION = (
     r"Find $\sigma'(p)$ and write it in terms of $\sigma(p)$ itself."
 )
 PARAMS: dict = {}
-TITLES = {"derivative": "σ′(p) by the reciprocal rule (Trick 2), written back in σ"}
-REMARKS = (
-    "The numerator 1 does not depend on p, so the planner takes the reciprocal rule (c·f⁻¹)′ = −c·f⁻²·f′ "
-    "rather than the quotient rule; `--method quotient` forces Trick 1 and reaches the same result.",
-    "This is the lemma σ′(p) = {result} that backprop cites as the `sigmoid` rule: proved once here, it is used "
-    "in every layer without being derived again.",
-)
 
 
 def definition() -> Definition:
@@ -39,7 +31,7 @@ def solve(params: dict, method: str = "auto") -> Solution:
     p = scalar("p")
     lemma = definition()
     derivation = verify(derive(sigmoid(p), p, definitions=[lemma], method=method), (lemma,))
-    part = Part(id="derivative", title=TITLES["derivative"], derivation=derivation)
-    remarks = tuple(remark.format(result=to_text(derivation.result)) for remark in REMARKS)
+    part = Part(id="derivative", title=prose(NAME, "derivative"), derivation=derivation)
+    remarks = (prose(NAME, "reciprocal"), prose(NAME, "lemma", result=derivation.result))
     return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(lemma,), parts=(part,),
                     remarks=remarks, params=params)

@@ -8,10 +8,9 @@ import sympy as sp
 from symderiv.derive.leibniz import through_vector
 from symderiv.model.definitions import Definition
 from symderiv.derive.planner import derive, with_conditions
-from symderiv.output.printing import to_text
-from symderiv.model.problem import Part, Solution
+from symderiv.model.problem import Part, Prose, Solution, prose
 from symderiv.model.steps import Check, Derivation
-from symderiv.derive.sums import assume, derive_within, instance, log_sum_exp, sum_steps
+from symderiv.derive.sums import assume, derive_within, instance, log_sum_exp, shorthand, sum_steps
 from symderiv.model.symbols import N, index, scalar, vector
 from symderiv.check.verify import verify
 from symderiv.catalog import softmax_vjp
@@ -29,29 +28,7 @@ PARAMS: dict = {}
 DEMO_X = (0.0, -800.0, 5.0)  # the singularity: e^{−805} underflows
 DEMO_T = (0.0, 1.0, 0.0)
 LSE_X = (1000.0, 0.0, -5.0)  # log-sum-exp: e^{1000} overflows
-TITLES = {
-    "singularity": "Where ∂ℓ/∂z_i = −t_i/z_i is undefined, and when softmax outputs 0 in float64",
-    "fused-gradient": "The fused gradient ∂ℓ/∂x_i through softmax: the chain rule and the vector–Jacobian product of softmax-vjp",
-    "log-sum-exp": "A stable ln σ_i: shift the exponents by m = max_j x_j (log-sum-exp)",
-}
-REMARKS = {
-    "singular": "The conditions of the cross-entropy gradient say where it is undefined: {where}. A class the target "
-                "cares about (t_i > 0) that gets probability 0 makes the gradient infinite.",
-    "underflow": "Even the shifted softmax σ_i = e^{{x_i − m}}/Σ_j e^{{x_j − m}} (m = max_j x_j, so the "
-                 "denominator is at least 1) returns exactly 0.0 once e^{{x_i − m}} underflows, that is for "
-                 "x_i − m below about {threshold:.2f} in float64.",
-    "demo": "Evaluated in float64 at x = {x}, t = {t}: z = softmax(x) = {z}; −t_i/z_i: {gradient}; "
-            "the loss −Σ t_i ln z_i: {loss}; the fused gradient σ_i − t_i: {fused} (finite).",
-    "fused": "The result has no division, so no singularity: differentiate the loss with respect to the logits "
-             "x, through softmax, instead of with respect to z. It assumes Σ_j t_j = 1 (a probability "
-             "vector, such as a one-hot label), which the derivation records as its condition. The checker "
-             "honours it through the definition of t by a free vector τ: its entries always sum to 1, and "
-             "it gives every t that does (take τ = t).",
-    "lse": "The identity holds for any m, which is what lets the checker verify it; m = max_j x_j makes every "
-           "exponent x_j − m ≤ 0, so nothing overflows and the sum is at least 1, so its logarithm is finite.",
-    "lse-demo": "Evaluated in float64 at x = {x}: the naive ln(e^{{x_i}}/Σ_j e^{{x_j}}) gives {naive}; "
-                "the stable x_i − m − ln Σ_j e^{{x_j − m}} gives {stable}.",
-}
+ELL = shorthand("ell", "ℓ", r"\ell")  # the loss, by name
 
 
 def solve(params: dict, method: str = "auto") -> Solution:
@@ -69,18 +46,16 @@ def solve(params: dict, method: str = "auto") -> Solution:
 def singularity(z, t, i, j, method) -> Part:
     """The cross-entropy gradient again; its conditions give the singular set, and float64 shows softmax reach it."""
     derivation = verify(derive(-sp.Sum(t[j] * sp.log(z[j]), (j, 1, N)), z[i], method=method))
-    where = ", ".join(to_text(sp.Eq(*c.args)) for c in derivation.conditions if isinstance(c, sp.Ne))
+    where = tuple(sp.Eq(*c.args) for c in derivation.conditions if isinstance(c, sp.Ne))
     demo = float64_singularity(DEMO_X, DEMO_T)
-    remarks = (
-        REMARKS["singular"].format(where=where),
-        REMARKS["underflow"].format(threshold=underflow_threshold()),
-        REMARKS["demo"].format(**{key: _show(value) for key, value in demo.items()}),
-    )
+    remarks = (prose(NAME, "singular", where=where, cares=sp.Gt(t[i], 0)), underflow(),
+               prose(NAME, "demo", **demo, gradient_form=derivation.result, fused_form=vector("sigma")[i] - t[i]))
     hit = any(v == 0.0 for v in demo["z"]) and any(isinstance(g, str) for g in demo["gradient"])
     check = Check(ok=hit, method="float64",
                   detail="softmax(x) has an exact 0.0 where t > 0, and −t_i/z_i divides by zero there" if hit
                   else "the float64 evaluation did not reach the singular set")
-    return Part(id="singularity", title=TITLES["singularity"], derivation=derivation, remarks=remarks, checks=(check,))
+    title = prose(NAME, "singularity", gradient=sp.Eq(sp.Derivative(ELL, z[i]), derivation.result, evaluate=False))
+    return Part(id="singularity", title=title, derivation=derivation, remarks=remarks, checks=(check,))
 
 
 def fused(x, sigma, t, i, j, k, softmax, dot, normalised, method) -> Part:
@@ -95,20 +70,37 @@ def fused(x, sigma, t, i, j, k, softmax, dot, normalised, method) -> Part:
     steps += assume(steps[-1].rhs, condition)
     derivation = with_conditions(Derivation(lhs=chain.lhs, steps=steps), (condition,))
     derivation = verify(derivation, (softmax, dot, normalised))
-    return Part(id="fused-gradient", title=TITLES["fused-gradient"], derivation=derivation, remarks=(REMARKS["fused"],))
+    return Part(id="fused-gradient", title=prose(NAME, "fused_gradient", entry=sp.Derivative(ELL, x[i])),
+                derivation=derivation, remarks=(prose(NAME, "fused", normalised=condition),))
 
 
 def stable_log(x, sigma, i, j, method) -> Part:
     """ln σ_i unfolded, the logarithm laws, then the shift by any m (verified for any m)."""
     softmax = softmax_vjp.definitions(dummy="l")[0]
-    derivation = verify(log_sum_exp(sp.log(sigma[i]), (softmax,), scalar("m")), (softmax,))
+    m = scalar("m")
+    derivation = verify(log_sum_exp(sp.log(sigma[i]), (softmax,), m), (softmax,))
     demo = float64_log_sum_exp(LSE_X)
-    remarks = (REMARKS["lse"], REMARKS["lse-demo"].format(x=_show(demo["x"]), naive=_show(demo["naive"]),
-                                                          stable=_show(demo["stable"])))
+    remarks = (prose(NAME, "lse", bounded=sp.Le(x[j] - m, 0)),
+               prose(NAME, "lse_demo", **demo, **stable_forms(x, i, j, m)))
     ok = all(math.isfinite(v) for v in demo["stable"]) and not all(math.isfinite(v) for v in demo["naive"])
     check = Check(ok=ok, method="float64", detail="the naive form is not finite where the stable form is" if ok
                   else "the float64 evaluation did not show the overflow")
-    return Part(id="log-sum-exp", title=TITLES["log-sum-exp"], derivation=derivation, remarks=remarks, checks=(check,))
+    return Part(id="log-sum-exp", title=prose(NAME, "log_sum_exp"), derivation=derivation, remarks=remarks,
+                checks=(check,))
+
+
+def underflow() -> Prose:
+    """The remark on when the shifted softmax underflows, its formulas built here and the threshold found."""
+    x, sigma, i, j, m = vector("x"), vector("sigma"), index("i"), index("j"), scalar("m")
+    shifted = sp.Eq(sigma[i], sp.exp(x[i] - m) / sp.Sum(sp.exp(x[j] - m), (j, 1, N)), evaluate=False)
+    return prose(NAME, "underflow", shifted=shifted, exponential=sp.exp(x[i] - m), exponent=x[i] - m,
+                 threshold=underflow_threshold())
+
+
+def stable_forms(x, i, j, m) -> dict:
+    """ln σ_i computed naively (the log of the quotient) and stably (shifted by m), as formulas for the remark."""
+    naive = sp.log(sp.exp(x[i]) / sp.Sum(sp.exp(x[j]), (j, 1, N)), evaluate=False)
+    return {"naive_form": naive, "stable_form": x[i] - m - sp.log(sp.Sum(sp.exp(x[j] - m), (j, 1, N)))}
 
 
 # --- float64 evaluations: plain Python floats, run at solve time --------------------------------------------
@@ -176,11 +168,3 @@ def _log(v: float) -> float:
     if math.isnan(v):
         return math.nan
     return -math.inf if v == 0.0 else math.log(v)
-
-
-def _show(value) -> str:
-    """Numbers as Python prints them (repr of float64), lists in brackets."""
-    if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return repr(value) if isinstance(value, float) else str(value)
-

@@ -8,7 +8,7 @@ from symderiv.model.definitions import Definition
 from symderiv.model.functions import Jacobian, softmax_component
 from symderiv.check.jacobian import check_numeric, check_symbolic, explicit_matrix
 from symderiv.derive.planner import derive_jacobian_entry
-from symderiv.model.problem import Param, Part, Solution
+from symderiv.model.problem import Param, Part, Solution, prose
 from symderiv.model.symbols import N, index, vector
 from symderiv.check.verify import verify
 
@@ -20,16 +20,7 @@ QUESTION = (
     r"with $\sigma_i(x) = e^{x_i} / \sum_{j=1}^{N} e^{x_j}$. Find the Jacobian $D_x \sigma(x) \in \mathbb{R}^{N \times N}$."
 )
 PARAMS = {"n": Param(name="n", default=None, low=2, high=64, help="also show and check the explicit n×n matrix")}
-TITLES = {
-    "diagonal": "Diagonal entries (Trick 1: the quotient rule)",
-    "off-diagonal": "Off-diagonal entries, k ≠ i (Trick 2: the reciprocal rule)",
-    "matrix": "The whole matrix",
-}
-REMARKS = (
-    "The lecture note writes the off-diagonal entry as ∂σᵢ/∂xⱼ, reusing the summation index j; here the "
-    "variable is xₖ, so that the sum Σⱼ exp(xⱼ) keeps its own index.",
-    "The matrix is symmetric, so it does not matter whether rows or columns are indexed by σᵢ.",
-)
+REMARKS = ("summation_index", "symmetric")  # the macros of templates/prose/softmax-jacobian.j2
 
 
 def solve(params: dict, method: str = "auto") -> Solution:
@@ -44,15 +35,15 @@ def solve(params: dict, method: str = "auto") -> Solution:
     jacobian = Jacobian(sp.Symbol("sigma"), sp.Symbol("x"))
     matrix_statement = sp.Eq(jacobian, entry.result.parent, evaluate=False)
     parts = [
-        Part(id="diagonal", title=TITLES["diagonal"], derivation=diagonal),
-        Part(id="off-diagonal", title=TITLES["off-diagonal"], derivation=off_diagonal),
-        Part(id="matrix", title=TITLES["matrix"], derivation=entry, statement=matrix_statement),
+        Part(id="diagonal", title=prose(NAME, "diagonal"), derivation=diagonal),
+        Part(id="off-diagonal", title=prose(NAME, "off_diagonal"), derivation=off_diagonal),
+        Part(id="matrix", title=prose(NAME, "matrix"), derivation=entry, statement=matrix_statement),
     ]
     if params.get("n"):
         parts[-1] = _with_explicit_matrix(parts[-1], params["n"], entry, x, sigma, i, k)
     return Solution(
         problem=NAME, title=TITLE, question=QUESTION, definitions=(softmax,), parts=tuple(parts),
-        remarks=REMARKS, params=params,
+        remarks=tuple(prose(NAME, remark) for remark in REMARKS), params=params,
     )
 
 

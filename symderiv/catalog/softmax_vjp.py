@@ -5,7 +5,7 @@ import sympy as sp
 
 from symderiv.model.definitions import Definition
 from symderiv.model.functions import softmax_component
-from symderiv.model.problem import Part, Solution
+from symderiv.model.problem import Part, Solution, prose
 from symderiv.derive.sums import derive_within, shorthand
 from symderiv.model.symbols import N, index, vector
 from symderiv.check.verify import verify
@@ -20,14 +20,6 @@ QUESTION = (
     r"\, \partial \sigma_j / \partial x_i$ in closed form."
 )
 PARAMS: dict = {}
-TITLES = {"z_i": "The entry z_i: the Jacobian entry, the Kronecker delta, and the dot product v·σᵀ"}
-REMARKS = (
-    "The first step cites the Jacobian entry ∂σ_j/∂x_i, derived by cases as in softmax-jacobian. "
-    "The softmax sum runs over k here, because j is the index of the product's own sum.",
-    "Cost: the closed form needs the one number v·σᵀ (N multiplications) and then N entries, so O(N) in all, "
-    "while forming the N×N Jacobian first and multiplying costs O(N²). This is how frameworks backpropagate "
-    "through softmax.",
-)
 
 
 def definitions(dummy: str = "k"):
@@ -47,6 +39,7 @@ def solve(params: dict, method: str = "auto") -> Solution:
     softmax, dot = definitions()
     lhs = sp.Sum(v[j] * sp.Derivative(sigma[j], x[i]), (j, 1, N))
     derivation = verify(derive_within(lhs, (dot,), definitions=[softmax], method=method), (softmax, dot))
-    part = Part(id="z_i", title=TITLES["z_i"], derivation=derivation)
+    part = Part(id="z_i", title=prose(NAME, "z_i", entry=vector("z")[i], product=dot.name), derivation=derivation)
+    remarks = (prose(NAME, "cited", jacobian_entry=sp.Derivative(sigma[j], x[i])), prose(NAME, "cost"))
     return Solution(problem=NAME, title=TITLE, question=QUESTION, definitions=(softmax, dot), parts=(part,),
-                    remarks=REMARKS, params=params)
+                    remarks=remarks, params=params)

@@ -37,15 +37,38 @@ class Param:
         return value
 
 
+@dataclass(frozen=True)
+class Prose:
+    """Words for the page, kept out of Python: a template key "FILE/MACRO" and the values the words show.
+
+    The macro MACRO of templates/prose/FILE.j2 holds the words; the values are sympy expressions (printed as
+    formulas in each format), numbers, strings, or tuples of these.
+    """
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def arguments(self) -> dict:
+        """The values by name."""
+        return dict(self.values)
+
+
+def prose(file: str, name: str, **values) -> Prose:
+    """The words of macro `name` in templates/prose/`file`.j2, showing `values` (lists become tuples)."""
+    frozen = {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+    return Prose(key=f"{file}/{name}", values=tuple(frozen.items()))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Part(Presentable):
     """One question of a problem and its derivation; `statement` restates the result (e.g. in matrix form)."""
 
     id: str
-    title: str
+    title: str | Prose
     derivation: Derivation
     statement: sp.Basic | None = None
-    remarks: tuple[str, ...] = ()
+    remarks: tuple[str | Prose, ...] = ()
     matrix: sp.Matrix | None = None
     checks: tuple = ()
 
@@ -91,7 +114,7 @@ class Solution(Presentable):
     definitions: tuple[Definition, ...]
     parts: tuple[Part, ...]
     conditions: tuple[sp.Basic, ...] = ()
-    remarks: tuple[str, ...] = ()
+    remarks: tuple[str | Prose, ...] = ()
     params: dict = field(default_factory=dict)
 
     def __post_init__(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager
 from string import ascii_lowercase
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from symderiv.output.printing import (latex_relation, negated, ordered_terms, te
                        to_text_matrix)
 from symderiv.model.definitions import unfold
 from symderiv.model.errors import InputError
-from symderiv.model.problem import Solution
+from symderiv.model.problem import Prose, Solution
 from symderiv.output.resources import read_capped, shown, template_directory
 from symderiv.model.steps import Derivation
 
@@ -249,7 +250,9 @@ def to_json(data: dict) -> str:
 def render(data: dict, fmt: str, templates: Path | None = None) -> str:
     """The solution in one format: json directly, the others through their Jinja template."""
     if fmt == "json":
-        return to_json(data)
+        from symderiv.output.wording import resolve
+
+        return to_json(resolve(data, templates))
     return render_template(FORMATS[fmt], data, templates, tex=fmt == "tex")
 
 
@@ -257,8 +260,18 @@ def render_template(name: str, context: dict, templates: Path | None = None, *, 
     """Any template by file name (e.g. a sheet's), with the LaTeX-safe environment unless tex is False (HTML-escaped with html)."""
     if templates is not None and (templates / "rule_names.json").is_file():
         context = {**context, "rule_names": {**context.get("rule_names", {}), **_names_file(templates / "rule_names.json")}}
-    try:
+    from symderiv.output.wording import resolve
+
+    context = resolve(context, templates, tex=tex)
+    with template_errors(name):
         return environment(tex and not html, templates, html).get_template(name).render(**context)
+
+
+@contextmanager
+def template_errors(name: str):
+    """Any failure of template `name` (or of one it uses) as an InputError in one sentence."""
+    try:
+        yield
     except UnicodeDecodeError as error:
         raise InputError(f"a template that {name} uses is not UTF-8 text ({error.reason}); save it as UTF-8.") from None
     except RecursionError:
@@ -328,4 +341,8 @@ def _public(value):
         return {k: _public(v) for k, v in value.items() if k not in PRESENTATION}
     if isinstance(value, list):
         return [_public(v) for v in value]
+    if isinstance(value, Prose):
+        from symderiv.output.wording import words
+
+        return words(value)
     return value
