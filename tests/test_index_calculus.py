@@ -41,10 +41,7 @@ def numbers(expr: sp.Expr, rng: random.Random) -> dict:
     return {a: sp.Rational(rng.randint(200, 900), 1000) for a in atoms}
 
 
-TEXTBOOK_FOLD = pytest.mark.xfail(reason="the textbook fold (derive/textbook.py) rewrites e^{Σ_j K_aj q_j}/Σ_i e^{…} "
-                                          "into a wrong σ; the checker rejects that step, so it is not verified",
-                                   strict=False)
-CASES = [pytest.param(*c, id=f"{n}:{c[1]}", marks=[TEXTBOOK_FOLD] if n == 21 else []) for n, c in enumerate(CORPUS)]
+CASES = [pytest.param(*c, id=f"{n}:{c[1]}") for n, c in enumerate(CORPUS)]
 
 
 @pytest.mark.parametrize("expr, wrt, defines", CASES)

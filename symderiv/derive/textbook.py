@@ -17,8 +17,13 @@ SOFTMAX_NAME = "sigma"
 OPAQUE = (sp.Function, sp.Sum, sp.Indexed, sp.Derivative)  # treated as symbols while collecting
 
 
-def textbook(derivation: Derivation, definitions: tuple[Definition, ...] = ()) -> tuple[Derivation, tuple[Definition, ...]]:
-    """The derivation with its folds appended, and the definitions the folds introduced (σ_k for softmax)."""
+def textbook(derivation: Derivation, definitions: tuple[Definition, ...] = (),
+             holds=None) -> tuple[Derivation, tuple[Definition, ...]]:
+    """The derivation with its folds appended, and the definitions the folds introduced (σ_k for softmax).
+
+    `holds(before, after, definitions)`, when given, decides each candidate fold first: one it cannot confirm is
+    left out, so a fold never turns a verified derivation into one that fails.
+    """
     result, steps, introduced = derivation.result, [], []
     if nodes(result) > MAX_TIDIED_NODES:
         return derivation, ()
@@ -28,6 +33,9 @@ def textbook(derivation: Derivation, definitions: tuple[Definition, ...] = ()) -
     for rule, fold_once in folds:
         folded, definition = fold_once(result, derivation.lhs, definitions)
         if folded is not None and folded != result and _shorter(folded, result):
+            known = (*definitions, *introduced, *([definition] if definition is not None else []))
+            if holds is not None and not holds(result, folded, known):
+                continue
             steps.append(Step(rule=rule, rhs=folded))
             introduced += [definition] if definition is not None else []
             result = folded
@@ -89,7 +97,10 @@ def _substituted(expr: sp.Expr, u: sp.Expr, up: sp.Expr, down: sp.Expr) -> sp.Ex
         return None
     if expansion_size(replaced) > MAX_EXPANDED_TERMS:
         return None
-    return sp.factor(sp.cancel(replaced))
+    folded = sp.factor(sp.cancel(replaced))
+    if folded.has(sp.Product) and not expr.has(sp.Product):  # e^{Σ_j …} written out as Π_j e^{…}: not a fold
+        return None
+    return folded
 
 
 def _as_sigmoid(expr: sp.Expr, u: sp.Expr) -> sp.Expr | None:

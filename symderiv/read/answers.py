@@ -107,7 +107,9 @@ def derive_expression(expr: str, wrt: str, defines: Sequence[str] = (), method: 
         warnings = (f"{var} does not occur in the expression or its definitions, so the derivative is 0.",)
     derivation, introduced = derive(f, var, definitions=definitions, method=method), ()
     if fold:
-        derivation, introduced = textbook(derivation, definitions)
+        conditions = derivation.conditions
+        derivation, introduced = textbook(
+            derivation, definitions, holds=lambda before, after, known: decide(before, after, known, conditions).ok)
     definitions = tuple(definitions) + introduced
     derivation = verify(_in_typed_order(derivation, _as_typed(expr, f, derivation.lhs)), definitions)
     part = Part(id="derivative", title="Step by step", derivation=derivation)
