@@ -5,12 +5,12 @@ symderiv's caps can look at the result, so the command line bounds the whole com
 """
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from contextlib import contextmanager
 
 from symderiv.model.errors import InputError
+from symderiv.output.resources import seconds_setting
 
 VARIABLE = "SYMDERIV_TIME_LIMIT"
 DEFAULT_SECONDS = 30.0
@@ -33,13 +33,9 @@ class Overtime(BaseException):
 
 def limit() -> float:
     """The budget in seconds from SYMDERIV_TIME_LIMIT (default 30; 0 means none), or an InputError."""
-    text = os.environ.get(VARIABLE, "").strip()
-    if not text:
+    text, seconds = seconds_setting(VARIABLE)
+    if seconds is None:
         return DEFAULT_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
     if not 0 <= seconds <= 86_400:
         raise InputError(f"{VARIABLE} must be a number of seconds from 0 (no limit) to 86400, not {text[:40]!r}.")
     return seconds

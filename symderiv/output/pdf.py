@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from symderiv.model.errors import InputError, TexFailed, TexMissing
-from symderiv.output.resources import place_files
+from symderiv.output.resources import place_files, seconds_setting
 
 INSTALL_HINT = (
     "pdflatex was not found; install TeX Live with `make setup` (or: apt-get install "
@@ -73,13 +73,9 @@ def tex_available() -> bool:
 
 def tex_timeout() -> float:
     """Seconds one TeX build may take: $SYMDERIV_TEX_TIMEOUT, or 60; anything but 0 < t <= 86400 is refused."""
-    text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
-    if not text:
+    text, value = seconds_setting(TIMEOUT_VARIABLE)
+    if value is None:
         return DEFAULT_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
     if not 0 < value <= MAX_TIMEOUT:
         raise InputError(f"{TIMEOUT_VARIABLE}={text[:40]} is not a number of seconds between 0 and {MAX_TIMEOUT:g}; "
                          "unset it or use e.g. 60.")

@@ -33,6 +33,17 @@ def template_directory() -> Path:
     return PACKAGE.parent / "templates"
 
 
+def seconds_setting(variable: str) -> tuple[str, float | None]:
+    """A seconds setting from the environment: its text and value (None when unset, nan when not a number)."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return text, None
+    try:
+        return text, float(text)
+    except ValueError:
+        return text, float("nan")
+
+
 def shown(path) -> str:
     """A path as printable text: bytes that are not UTF-8 become U+FFFD."""
     return os.fsencode(str(path)).decode("utf-8", errors="replace")
